@@ -1,0 +1,255 @@
+"""The local engine: ingest → clean → fingerprint (per document, optionally in worker processes)
+→ dedup (cross-document, in the driver) → SQLite, in short atomic batches.
+
+Resumable by construction: a batch is one transaction holding its articles, removals,
+fingerprints, duplicate matches, rejects and the completion marks of the files it finished.
+A run killed at any point leaves whole batches; the next run skips finished files (same size
+and mtime), skips stored article ids, rebuilds the dedup index from stored fingerprints and
+recomputes duplicate groups from the stored matches.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..clean import CleanStage
+from ..dedup import DedupConfig, DedupIndex, Fingerprint, GroupMember, build_groups, fingerprint, normalise_for_hash
+from ..ingest import IngestOptions, discover, read_path
+from ..model import Article, RawDoc, Reject
+from ..pipeline import Stats
+from ..store import Store
+
+import xxhash
+
+
+@dataclass
+class RunOptions:
+    max_bytes: int = 20 * 1024 * 1024
+    batch_size: int = 256
+    workers: int = 1
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    files: int = 0
+    files_unchanged: int = 0
+    articles_new: int = 0
+    articles_existing: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+ProgressFn = Callable[[str, int], None]  # (event, amount): "total" files, "advance" one file
+
+
+# ------------------------------------------------------------------ per-document work (pure)
+_CLEAN = CleanStage()
+
+
+def process_doc(raw: RawDoc, cfg: DedupConfig) -> tuple[Article | Reject, bytes | None, Stats]:
+    """Clean one document and fingerprint it. Pure: safe in a worker process."""
+    stats = Stats()
+    out = _CLEAN.apply(raw, stats)
+    if isinstance(out, Reject):
+        return out, None, stats
+    out.content_hash = xxhash.xxh3_128_hexdigest(normalise_for_hash(out.text))
+    fp = fingerprint(out.id, out.text, cfg)
+    return out, fp.to_bytes(), stats
+
+
+def _process_star(args: tuple[RawDoc, DedupConfig]) -> tuple[Article | Reject, bytes | None, Stats]:
+    return process_doc(*args)
+
+
+# ------------------------------------------------------------------ the driver
+class _Batch:
+    def __init__(self) -> None:
+        self.articles: list[Article] = []
+        self.fingerprints: list[tuple[str, bytes]] = []
+        self.matches: list[Any] = []
+        self.rejects: list[Reject] = []
+        self.sources: list[tuple[str, int, int, int, int]] = []
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.rejects) + len(self.sources)
+
+
+def run(
+    paths: Sequence[str | os.PathLike[str]],
+    db: str | os.PathLike[str],
+    options: RunOptions | None = None,
+    progress: ProgressFn | None = None,
+) -> RunReport:
+    """Process every file under ``paths`` into the database ``db``; returns what happened."""
+    opts = options or RunOptions()
+    files = list(discover([Path(p) for p in paths]))
+    store = Store(db)
+    try:
+        run_id = store.start_run({"paths": [str(p) for p in paths], "max_bytes": opts.max_bytes})
+        report = RunReport(run_id=run_id, files=len(files))
+        stats = Stats()
+        status = "failed"
+        try:
+            _run_files(store, files, opts, stats, report, progress)
+            _regroup(store)
+            status = "done"
+        finally:
+            report.stats = stats.as_dict()
+            store.finish_run(run_id, status, report.stats)
+        report.summary = store.summary()
+        return report
+    finally:
+        store.close()
+
+
+def _run_files(
+    store: Store, files: list[Path], opts: RunOptions, stats: Stats, report: RunReport,
+    progress: ProgressFn | None,
+) -> None:
+    ingest_opts = IngestOptions(max_bytes=opts.max_bytes)
+    index = DedupIndex(opts.dedup)
+    index.load(Fingerprint.from_bytes(b) for b in store.iter_fingerprints())
+    if progress:
+        progress("total", len(files))
+    batch = _Batch()
+    pool = mp.get_context("spawn").Pool(opts.workers) if opts.workers > 1 else None
+    try:
+        for path in files:
+            st = _stat(path)
+            key = str(path.resolve())
+            if st and store.source_done(key, st.st_size, st.st_mtime_ns):
+                report.files_unchanged += 1
+                stats.inc("ingest", "files_unchanged")
+                if progress:
+                    progress("advance", 1)
+                continue
+            stats.inc("ingest", "files")
+            n_articles = n_rejects = 0
+            for out, fp_bytes in _process_stream(read_path(path, ingest_opts), store, opts, stats, report, pool):
+                if isinstance(out, Reject):
+                    batch.rejects.append(out)
+                    report.rejects.append(out)
+                    n_rejects += 1
+                else:
+                    fp = Fingerprint.from_bytes(fp_bytes)
+                    batch.matches.extend(index.add(fp))
+                    batch.articles.append(out)
+                    batch.fingerprints.append((out.id, fp_bytes))
+                    n_articles += 1
+                if len(batch) >= opts.batch_size:
+                    report.articles_new += store.write_batch(**_kw(batch), run_id=report.run_id)
+                    batch = _Batch()
+            if st:
+                batch.sources.append((key, st.st_size, st.st_mtime_ns, n_articles, n_rejects))
+            if progress:
+                progress("advance", 1)
+        if len(batch):
+            report.articles_new += store.write_batch(**_kw(batch), run_id=report.run_id)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+
+
+def _process_stream(
+    records: Iterable[RawDoc | Reject], store: Store, opts: RunOptions, stats: Stats, report: RunReport,
+    pool: Any,
+) -> Iterator[tuple[Article | Reject, bytes | None]]:
+    """Skip records already stored, then clean + fingerprint the rest (in a pool if given)."""
+
+    def fresh() -> Iterator[RawDoc | Reject]:
+        seen: set[str] = set()
+        for rec in records:
+            if isinstance(rec, Reject):
+                stats.drop("ingest", rec.reason)
+                yield rec
+                continue
+            stats.inc("ingest", "records")
+            if rec.id in seen or store.existing_ids([rec.id]):
+                report.articles_existing += 1
+                stats.inc("ingest", "already_stored")
+                continue
+            seen.add(rec.id)
+            yield rec
+
+    todo = fresh()
+    if pool is None:
+        for rec in todo:
+            if isinstance(rec, Reject):
+                yield rec, None
+                continue
+            out, fp, st = process_doc(rec, opts.dedup)
+            stats.merge(st)
+            yield out, fp
+        return
+    # keep rejects in order: send everything through the pool, rejects pass through untouched
+    for rec, result in _pool_map(pool, todo, opts.dedup):
+        if result is None:
+            yield rec, None
+        else:
+            out, fp, st = result
+            stats.merge(st)
+            yield out, fp
+
+
+def _pool_map(pool: Any, records: Iterator[RawDoc | Reject], cfg: DedupConfig) -> Iterator[tuple[Any, Any]]:
+    window: list[RawDoc | Reject] = []
+
+    def flush() -> Iterator[tuple[Any, Any]]:
+        docs = [r for r in window if not isinstance(r, Reject)]
+        results = iter(pool.imap(_process_star, [(d, cfg) for d in docs], chunksize=16))
+        for r in window:
+            yield (r, None) if isinstance(r, Reject) else (r, next(results))
+
+    for rec in records:
+        window.append(rec)
+        if len(window) >= 512:
+            yield from flush()
+            window = []
+    if window:
+        yield from flush()
+
+
+def _kw(batch: _Batch) -> dict[str, Any]:
+    return {
+        "articles": batch.articles,
+        "fingerprints": batch.fingerprints,
+        "matches": batch.matches,
+        "rejects": batch.rejects,
+        "sources_done": batch.sources,
+    }
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def _regroup(store: Store) -> None:
+    """Rebuild duplicate groups from every stored pairwise match (cheap: O(number of matches))."""
+    from ..dedup import DupMatch
+
+    matches = [
+        DupMatch(article_id=r["a"], other_id=r["b"], reason=r["reason"], similarity=r["similarity"],
+                 containment=r["containment"])
+        for r in store.iter_matches()
+    ]
+    ids = {m.article_id for m in matches} | {m.other_id for m in matches}
+    members = {
+        r["id"]: GroupMember(
+            id=r["id"], text_len=r["text_len"], title=r["title"], byline=r["byline"], published=r["published"],
+            published_source=r["published_source"], outlet=r["outlet"], url=r["url"],
+        )
+        for r in store.group_members(sorted(ids))
+    }
+    store.replace_groups(build_groups(matches, members))

@@ -1,0 +1,104 @@
+"""Named, coded errors that tell the user how to fix them.
+
+Every error a user can see is a :class:`StorylineError` subclass with a stable code
+(``SL-E1xx`` input, ``SL-E2xx`` storage, ``SL-E3xx`` configuration/dependencies) and a hint.
+The CLI prints ``error[CODE]: message — hint`` on one line and exits with ``exit_code``.
+Reasons for rejected *documents* are not exceptions: they are rows in ``rejects``
+(see :data:`REJECT_REASONS`).
+"""
+
+from __future__ import annotations
+
+
+class StorylineError(Exception):
+    code = "SL-E000"
+    hint = ""
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def one_line(self) -> str:
+        line = f"error[{self.code}]: {self.message}"
+        if self.hint:
+            line += f" — {self.hint}"
+        return line
+
+
+class UsageError(StorylineError):
+    code = "SL-E100"
+    hint = "run `storyline --help` for usage"
+    exit_code = 2
+
+
+class InputNotFound(UsageError):
+    code = "SL-E101"
+    hint = "check the path; give files or directories that exist"
+
+
+class NoInputFiles(UsageError):
+    code = "SL-E102"
+    hint = "supported: .txt .md .html .htm .jsonl .json .warc (optionally .gz)"
+
+
+class DatabaseError(StorylineError):
+    code = "SL-E200"
+    hint = "check the --db path and that the file is a storyline database"
+    exit_code = 3
+
+
+class DatabaseNotFound(DatabaseError):
+    code = "SL-E201"
+    hint = "run `storyline run PATH --db FILE` first to create it"
+
+
+class NotAStorylineDatabase(DatabaseError):
+    code = "SL-E202"
+    hint = "point --db at a file created by `storyline run`, or at a new path"
+
+
+class SchemaTooNew(DatabaseError):
+    code = "SL-E203"
+    hint = "upgrade storyline: this database was written by a newer version"
+
+
+class DatabaseLocked(DatabaseError):
+    code = "SL-E204"
+    hint = "another storyline process is writing to this database; wait for it to finish"
+
+
+class MissingDependency(StorylineError):
+    code = "SL-E300"
+    exit_code = 4
+
+    def __init__(self, package: str, extra: str | None = None):
+        target = f"storyline[{extra}]" if extra else package
+        super().__init__(f"optional dependency '{package}' is not installed", hint=f"pip install '{target}'")
+
+
+class ConfigError(StorylineError):
+    code = "SL-E301"
+    exit_code = 2
+
+
+# Reasons a document becomes a reject. Keys are the `reason` column of the rejects table.
+REJECT_REASONS: dict[str, str] = {
+    "unreadable": "the file could not be opened or read (permissions, I/O error)",
+    "empty": "the file or record holds no text",
+    "binary": "the bytes are not text (NUL bytes or undecodable binary data)",
+    "invalid_encoding": "the bytes could not be decoded in any plausible text encoding",
+    "too_large": "the file or record is larger than the size limit (--max-bytes)",
+    "truncated_gzip": "the gzip stream ends before its end marker (truncated download)",
+    "corrupt_gzip": "the gzip stream is corrupt",
+    "gzip_bomb": "the gzip stream inflates beyond the size limit or an implausible ratio",
+    "malformed_json": "a JSON/JSONL record could not be parsed",
+    "json_no_text": "a JSON record has neither a non-empty `text` nor `html` field",
+    "malformed_warc": "a WARC record or file could not be parsed",
+    "unsupported_format": "the file extension is not a supported input format",
+    "no_content": "cleaning left no article text (the page is all boilerplate or has no body)",
+    "html_parse_error": "the HTML could not be parsed",
+    "internal_error": "an unexpected error in a stage; the detail holds the exception",
+}

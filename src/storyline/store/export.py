@@ -1,0 +1,134 @@
+"""Exports of the knowledge base tables to JSONL, CSV and Parquet, streamed in batches.
+
+Column lists here are the documented export schema (docs/exports.md); keep them in sync.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ..errors import UsageError
+from .sqlite import Store
+
+# table -> (SQL, columns, JSON-typed columns)
+EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
+    "articles": (
+        "SELECT id, source_id, source_path, fmt AS format, provenance, title, subtitle, byline, published,"
+        " published_source, outlet, url, language, meta_sources, text, duplicate_of, group_id, content_hash,"
+        " n_words FROM articles ORDER BY seq",
+        ["id", "source_id", "source_path", "format", "provenance", "title", "subtitle", "byline", "published",
+         "published_source", "outlet", "url", "language", "meta_sources", "text", "duplicate_of", "group_id",
+         "content_hash", "n_words"],
+        {"provenance", "meta_sources"},
+    ),
+    "removals": (
+        'SELECT r.article_id, r.seq, r.start, r."end", r.text, r.reason, r.rule FROM removals r'
+        " JOIN articles a ON a.id = r.article_id ORDER BY a.seq, r.seq",
+        ["article_id", "seq", "start", "end", "text", "reason", "rule"],
+        set(),
+    ),
+    "duplicates": (
+        "SELECT d.group_id, d.article_id, d.canonical_id, d.is_canonical, d.reason, d.similarity, d.containment,"
+        " a.outlet, a.url, a.title FROM duplicates d JOIN articles a ON a.id = d.article_id"
+        " ORDER BY d.group_id, d.is_canonical DESC, d.article_id",
+        ["group_id", "article_id", "canonical_id", "is_canonical", "reason", "similarity", "containment",
+         "outlet", "url", "title"],
+        set(),
+    ),
+    "rejects": (
+        'SELECT source_path, record, "offset", doc_id, stage, reason, detail, run_id FROM rejects ORDER BY id',
+        ["source_path", "record", "offset", "doc_id", "stage", "reason", "detail", "run_id"],
+        set(),
+    ),
+}
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
+    if table not in EXPORTS:
+        raise UsageError(f"unknown table {table!r}", hint=f"choose one of: {', '.join(EXPORTS)}")
+    sql, columns, json_cols = EXPORTS[table]
+    for row in store.query(sql):
+        out = dict(zip(columns, tuple(row)))
+        for col in json_cols:
+            if out[col] is not None:
+                out[col] = json.loads(out[col])
+        if "is_canonical" in out:
+            out["is_canonical"] = bool(out["is_canonical"])
+        yield out
+
+
+def export(store: Store, table: str, fmt: str, out: IO[bytes]) -> int:
+    """Write ``table`` in ``fmt`` to the binary stream ``out``. Returns the number of rows."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+    rows = iter_rows(store, table)
+    columns = EXPORTS[table][1]
+    if fmt == "jsonl":
+        return _jsonl(rows, out)
+    if fmt == "csv":
+        return _csv(rows, columns, out)
+    return _parquet(rows, table, out)
+
+
+def _jsonl(rows: Iterator[dict[str, Any]], out: IO[bytes]) -> int:
+    n = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+        n += 1
+    return n
+
+
+def _csv(rows: Iterator[dict[str, Any]], columns: list[str], out: IO[bytes]) -> int:
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.DictWriter(text, fieldnames=columns)
+    writer.writeheader()
+    n = 0
+    for row in rows:
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                         for k, v in row.items()})
+        n += 1
+    text.flush()
+    text.detach()
+    return n
+
+
+def parquet_schema(table: str) -> Any:
+    import pyarrow as pa
+
+    types = {
+        "start": pa.int64(), "end": pa.int64(), "seq": pa.int64(), "record": pa.int64(), "offset": pa.int64(),
+        "run_id": pa.int64(), "n_words": pa.int64(), "similarity": pa.float64(), "containment": pa.float64(),
+        "is_canonical": pa.bool_(),
+    }
+    _, columns, json_cols = EXPORTS[table]
+    # JSON-typed columns are stored as JSON strings in Parquet (stable schema for Dask/Spark/DuckDB)
+    return pa.schema([(c, types.get(c, pa.string())) for c in columns])
+
+
+def _parquet(rows: Iterator[dict[str, Any]], table: str, out: IO[bytes], batch: int = 2000) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema(table)
+    json_cols = EXPORTS[table][2]
+    n = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        buf: list[dict[str, Any]] = []
+        for row in rows:
+            for col in json_cols:
+                if row[col] is not None:
+                    row[col] = json.dumps(row[col], ensure_ascii=False)
+            buf.append(row)
+            if len(buf) >= batch:
+                writer.write_table(pa.Table.from_pylist(buf, schema=schema))
+                n += len(buf)
+                buf = []
+        if buf or n == 0:
+            writer.write_table(pa.Table.from_pylist(buf, schema=schema))
+            n += len(buf)
+    return n

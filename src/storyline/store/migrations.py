@@ -1,0 +1,123 @@
+"""Versioned schema migrations. Append new migrations; never edit a released one.
+
+The applied version is kept in ``PRAGMA user_version`` and each applied migration is recorded in
+``schema_migrations``. A database whose version is newer than :data:`LATEST` is refused.
+"""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x53544C4E  # "STLN": marks a file as a storyline database
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "initial schema: sources, articles, removals, rejects, fingerprints, duplicates",
+        """
+        CREATE TABLE schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,           -- running | done | failed (a killed run stays 'running')
+            args TEXT NOT NULL,             -- JSON
+            stats TEXT                      -- JSON, per stage counters
+        );
+        -- one row per input file; status 'done' once every record of it is stored
+        CREATE TABLE sources (
+            path TEXT PRIMARY KEY,          -- absolute path
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            status TEXT NOT NULL,           -- done | partial
+            n_articles INTEGER NOT NULL DEFAULT 0,
+            n_rejects INTEGER NOT NULL DEFAULT 0,
+            run_id INTEGER,
+            processed_at TEXT NOT NULL
+        );
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            source_id TEXT NOT NULL,
+            source_path TEXT NOT NULL,
+            fmt TEXT NOT NULL,
+            provenance TEXT NOT NULL,       -- JSON
+            title TEXT,
+            subtitle TEXT,
+            byline TEXT,
+            published TEXT,
+            published_source TEXT,
+            outlet TEXT,
+            url TEXT,
+            language TEXT,
+            meta_sources TEXT NOT NULL,     -- JSON: field -> where its value came from
+            text TEXT NOT NULL,
+            original TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            n_words INTEGER NOT NULL,
+            duplicate_of TEXT,
+            group_id TEXT,
+            run_id INTEGER,
+            seq INTEGER NOT NULL            -- insertion order, for stable paging
+        );
+        CREATE UNIQUE INDEX articles_seq ON articles(seq);
+        CREATE INDEX articles_group ON articles(group_id);
+        CREATE INDEX articles_hash ON articles(content_hash);
+        CREATE TABLE removals (
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            seq INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            rule TEXT,
+            PRIMARY KEY (article_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX removals_reason ON removals(reason);
+        CREATE TABLE rejects (
+            id INTEGER PRIMARY KEY,
+            source_path TEXT NOT NULL,
+            record INTEGER,
+            "offset" INTEGER,
+            doc_id TEXT,
+            stage TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            run_id INTEGER
+        );
+        CREATE UNIQUE INDEX rejects_key ON rejects(source_path, ifnull(record, -1), stage, reason);
+        CREATE TABLE fingerprints (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            data BLOB NOT NULL
+        ) WITHOUT ROWID;
+        -- pairwise evidence found by dedup; groups are derived from it
+        CREATE TABLE dup_matches (
+            a TEXT NOT NULL,
+            b TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            containment REAL NOT NULL,
+            PRIMARY KEY (a, b)
+        ) WITHOUT ROWID;
+        CREATE TABLE dup_groups (
+            group_id TEXT PRIMARY KEY,
+            canonical_id TEXT NOT NULL,
+            n_members INTEGER NOT NULL,
+            outlets TEXT NOT NULL           -- JSON list
+        ) WITHOUT ROWID;
+        CREATE TABLE duplicates (
+            article_id TEXT PRIMARY KEY,
+            group_id TEXT NOT NULL,
+            canonical_id TEXT NOT NULL,
+            is_canonical INTEGER NOT NULL,
+            reason TEXT,                    -- how it matched the canonical (null for the canonical)
+            similarity REAL,
+            containment REAL
+        ) WITHOUT ROWID;
+        CREATE INDEX duplicates_group ON duplicates(group_id);
+        """,
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]

@@ -1,0 +1,328 @@
+"""SQLite knowledge base: WAL mode, versioned migrations, short idempotent write transactions.
+
+Only this module talks SQL for the core tables. Writes are grouped per batch in one transaction,
+so a run killed at any point leaves either the whole batch or none of it; every insert is
+``INSERT OR IGNORE`` on stable ids, so re-running adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import DatabaseError, DatabaseLocked, DatabaseNotFound, NotAStorylineDatabase, SchemaTooNew
+from ..model import Article, Reject
+from .migrations import APPLICATION_ID, LATEST, MIGRATIONS
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """A storyline database file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False):
+        self.path = Path(path)
+        if not self.path.exists() and not create:
+            raise DatabaseNotFound(f"database not found: {self.path}")
+        if self.path.exists() and self.path.is_dir():
+            raise NotAStorylineDatabase(f"{self.path} is a directory, not a database file")
+        try:
+            if readonly:
+                uri = f"file:{self.path.resolve()}?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+            self._check_and_migrate(readonly)
+        except sqlite3.DatabaseError as exc:
+            msg = str(exc)
+            if "locked" in msg or "busy" in msg:
+                raise DatabaseLocked(f"database is locked: {self.path}") from exc
+            raise NotAStorylineDatabase(f"{self.path} is not a usable SQLite database ({msg})") from exc
+
+    # ---------------------------------------------------------------- schema
+    def _check_and_migrate(self, readonly: bool) -> None:
+        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        n_tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and n_tables > 0):
+            raise NotAStorylineDatabase(f"{self.path} is an SQLite database but not a storyline one")
+        if version > LATEST:
+            raise SchemaTooNew(f"{self.path} has schema version {version}; this storyline knows up to {LATEST}")
+        if version == LATEST:
+            return
+        if readonly:
+            raise DatabaseError(f"{self.path} needs a schema upgrade (v{version} → v{LATEST})",
+                                hint="open it once without read-only mode (e.g. `storyline run`) to migrate")
+        self.migrate()
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction. Returns the versions applied."""
+        applied = []
+        with self.transaction():
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, name, sql in MIGRATIONS:
+            if number <= version:
+                continue
+            with self.transaction():
+                # executescript would COMMIT; run statement by statement inside our transaction
+                for statement in _split_sql(sql):
+                    self.conn.execute(statement)
+                self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, _now()))
+                self.conn.execute(f"PRAGMA user_version = {int(number)}")
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            applied.append(number)
+        return applied
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise DatabaseLocked(f"database is locked: {self.path}") from exc
+            raise
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- runs
+    def start_run(self, args: dict[str, Any]) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO runs(started_at, status, args) VALUES (?, 'running', ?)", (_now(), json.dumps(args))
+            )
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
+                (_now(), status, json.dumps(stats), run_id),
+            )
+
+    # ---------------------------------------------------------------- sources
+    def source_done(self, path: str, size: int, mtime_ns: int) -> bool:
+        row = self.conn.execute("SELECT size, mtime_ns, status FROM sources WHERE path = ?", (path,)).fetchone()
+        return bool(row) and row["status"] == "done" and row["size"] == size and row["mtime_ns"] == mtime_ns
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            q = f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            found.update(r[0] for r in self.conn.execute(q, chunk))
+        return found
+
+    # ---------------------------------------------------------------- batch write
+    def write_batch(
+        self,
+        *,
+        articles: Sequence[Article] = (),
+        fingerprints: Sequence[tuple[str, bytes]] = (),
+        matches: Sequence[Any] = (),
+        rejects: Sequence[Reject] = (),
+        sources_done: Sequence[tuple[str, int, int, int, int]] = (),
+        run_id: int | None = None,
+    ) -> int:
+        """Write one batch atomically. Returns the number of new articles."""
+        with self.transaction() as c:
+            seq = c.execute("SELECT ifnull(max(seq), 0) FROM articles").fetchone()[0]
+            new = 0
+            for a in articles:
+                seq += 1
+                cur = c.execute(
+                    "INSERT OR IGNORE INTO articles (id, source_id, source_path, fmt, provenance, title, subtitle,"
+                    " byline, published, published_source, outlet, url, language, meta_sources, text, original,"
+                    " content_hash, n_words, duplicate_of, group_id, run_id, seq)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        a.id, a.source_id, a.source_path, a.fmt, json.dumps(a.provenance), a.title, a.subtitle,
+                        a.byline, a.published, a.published_source, a.outlet, a.url, a.language,
+                        json.dumps(a.meta_sources), a.text, a.original, a.content_hash, len(a.text.split()),
+                        a.duplicate_of, a.group_id, run_id, seq,
+                    ),
+                )
+                if cur.rowcount == 0:
+                    seq -= 1
+                    continue
+                new += 1
+                c.executemany(
+                    'INSERT OR IGNORE INTO removals (article_id, seq, start, "end", text, reason, rule)'
+                    " VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (a.id, i, s.start, s.end, s.text, s.label, (s.attrs or {}).get("rule"))
+                        for i, s in enumerate(a.removals)
+                    ],
+                )
+            c.executemany("INSERT OR IGNORE INTO fingerprints (article_id, data) VALUES (?, ?)", fingerprints)
+            c.executemany(
+                "INSERT OR IGNORE INTO dup_matches (a, b, reason, similarity, containment) VALUES (?,?,?,?,?)",
+                [(*sorted((m.article_id, m.other_id)), m.reason, m.similarity, m.containment) for m in matches],
+            )
+            for r in rejects:
+                c.execute(
+                    'INSERT INTO rejects (source_path, record, "offset", doc_id, stage, reason, detail, run_id)'
+                    " VALUES (?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT DO UPDATE SET detail = excluded.detail, run_id = excluded.run_id,"
+                    ' "offset" = excluded."offset", doc_id = excluded.doc_id',
+                    (r.source_path, r.record, r.offset, r.doc_id, r.stage, r.reason, r.detail[:2000], run_id),
+                )
+            for path, size, mtime_ns, n_articles, n_rejects in sources_done:
+                c.execute(
+                    "INSERT INTO sources (path, size, mtime_ns, status, n_articles, n_rejects, run_id, processed_at)"
+                    " VALUES (?,?,?,'done',?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size,"
+                    " mtime_ns=excluded.mtime_ns, status='done', n_articles=excluded.n_articles,"
+                    " n_rejects=excluded.n_rejects, run_id=excluded.run_id, processed_at=excluded.processed_at",
+                    (path, size, mtime_ns, n_articles, n_rejects, run_id, _now()),
+                )
+        return new
+
+    # ---------------------------------------------------------------- dedup state
+    def iter_fingerprints(self) -> Iterator[bytes]:
+        for (data,) in self.conn.execute("SELECT data FROM fingerprints ORDER BY article_id"):
+            yield data
+
+    def iter_matches(self) -> Iterator[sqlite3.Row]:
+        yield from self.conn.execute("SELECT a, b, reason, similarity, containment FROM dup_matches ORDER BY a, b")
+
+    def group_members(self, ids: Iterable[str]) -> list[sqlite3.Row]:
+        ids = list(ids)
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows += self.conn.execute(
+                "SELECT id, length(text) AS text_len, title, byline, published, published_source, outlet, url,"
+                f" meta_sources FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        return rows
+
+    def replace_groups(self, groups: Sequence[Any]) -> None:
+        """Store duplicate groups (from :func:`storyline.dedup.build_groups`) and merged metadata."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM dup_groups")
+            c.execute("DELETE FROM duplicates")
+            c.execute("UPDATE articles SET duplicate_of = NULL, group_id = NULL WHERE group_id IS NOT NULL")
+            for g in groups:
+                c.execute(
+                    "INSERT INTO dup_groups (group_id, canonical_id, n_members, outlets) VALUES (?,?,?,?)",
+                    (g.group_id, g.canonical_id, len(g.members), json.dumps(sorted(g.outlets))),
+                )
+                for m in g.members:
+                    is_canon = m.id == g.canonical_id
+                    c.execute(
+                        "INSERT INTO duplicates (article_id, group_id, canonical_id, is_canonical, reason,"
+                        " similarity, containment) VALUES (?,?,?,?,?,?,?)",
+                        (m.id, g.group_id, g.canonical_id, int(is_canon), None if is_canon else m.reason,
+                         None if is_canon else m.similarity, None if is_canon else m.containment),
+                    )
+                    c.execute(
+                        "UPDATE articles SET group_id = ?, duplicate_of = ? WHERE id = ?",
+                        (g.group_id, None if is_canon else g.canonical_id, m.id),
+                    )
+                for article_id, fields in g.merged.items():
+                    self._apply_merged(c, article_id, fields)
+
+    @staticmethod
+    def _apply_merged(c: sqlite3.Connection, article_id: str, fields: dict[str, tuple[Any, str]]) -> None:
+        row = c.execute("SELECT meta_sources FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return
+        sources = json.loads(row[0] or "{}")
+        for name, (value, provenance) in fields.items():
+            if name not in _MERGEABLE:
+                continue
+            c.execute(f"UPDATE articles SET {name} = ? WHERE id = ?", (value, article_id))  # name is whitelisted
+            sources[name] = provenance
+        c.execute("UPDATE articles SET meta_sources = ? WHERE id = ?", (json.dumps(sources), article_id))
+
+    # ---------------------------------------------------------------- queries
+    def count(self, table: str) -> int:
+        if table not in _TABLES:
+            raise DatabaseError(f"unknown table {table!r}")
+        return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def summary(self) -> dict[str, Any]:
+        c = self.conn
+        return {
+            "articles": c.execute("SELECT count(*) FROM articles").fetchone()[0],
+            "canonical_articles": c.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0],
+            "duplicates": c.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0],
+            "duplicate_groups": c.execute("SELECT count(*) FROM dup_groups").fetchone()[0],
+            "removals": c.execute("SELECT count(*) FROM removals").fetchone()[0],
+            "rejects": c.execute("SELECT count(*) FROM rejects").fetchone()[0],
+            "sources": c.execute("SELECT count(*) FROM sources").fetchone()[0],
+            "removal_reasons": dict(c.execute("SELECT reason, count(*) FROM removals GROUP BY reason ORDER BY 2 DESC")),
+            "reject_reasons": dict(c.execute("SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC")),
+        }
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """One article with its removals, or None."""
+        row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["provenance"] = json.loads(out["provenance"])
+        out["meta_sources"] = json.loads(out["meta_sources"])
+        out["removals"] = [
+            dict(r) for r in self.conn.execute(
+                'SELECT start, "end", text, reason, rule FROM removals WHERE article_id = ? ORDER BY seq',
+                (article_id,))
+        ]
+        return out
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
+        yield from self.conn.execute(sql, params)
+
+
+_MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
+_TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
+           "fingerprints"}
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script on ';' at line ends (our migrations hold no ';' inside strings)."""
+    parts, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(buf).strip()
+            if stmt.strip(";").strip():
+                parts.append(stmt)
+            buf = []
+    tail = "\n".join(buf).strip()
+    if tail:
+        parts.append(tail)
+    return parts
