@@ -161,6 +161,21 @@ def show(article_id: str = typer.Argument(...), db: Path = DB_OPTION) -> None:
         out.print(f"  [{r['start']}:{r['end']}] {r['reason']}: {snippet[:100]}", highlight=False, markup=False)
 
 
+def _click_exceptions():  # type: ignore[no-untyped-def]
+    """Typer ≥ 0.24 vendors click as ``typer._click``; older Typer depends on click itself."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - older Typer
+        from click import exceptions
+    return exceptions
+
+
+def _error_line(line: str) -> None:
+    """One line on stderr, never wrapped (Rich would wrap it at the terminal width)."""
+    sys.stderr.write(" ".join(line.split()) + "\n")
+    sys.stderr.flush()
+
+
 def main() -> None:
     """Console entry point: one actionable line for user errors, never a traceback."""
     try:
@@ -168,7 +183,7 @@ def main() -> None:
         if isinstance(rv, int) and rv:
             sys.exit(rv)
     except StorylineError as exc:
-        err.print(exc.one_line(), highlight=False, markup=False)
+        _error_line(exc.one_line())
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -176,16 +191,15 @@ def main() -> None:
         err.print("interrupted — re-run the same command to resume", highlight=False)
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            err.print(f"error[SL-E100]: {exc.format_message()} — run `storyline --help` for usage",
-                      highlight=False, markup=False)
+        click_exc = _click_exceptions()
+        if isinstance(exc, click_exc.ClickException):
+            if exc.format_message().strip():  # empty for "no arguments: help was printed"
+                _error_line(f"error[SL-E100]: {exc.format_message()} — run `storyline --help` for usage")
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, click_exc.Abort):
             sys.exit(130)
-        err.print(f"error[SL-E001]: internal error: {type(exc).__name__}: {exc} — please report it with the command "
-                  "you ran", highlight=False, markup=False)
+        _error_line(f"error[SL-E001]: internal error: {type(exc).__name__}: {exc} — please report it with the "
+                    "command you ran")
         sys.exit(1)
 
 

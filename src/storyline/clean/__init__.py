@@ -51,7 +51,8 @@ def _clean_plain(raw: RawDoc) -> tuple[dict[str, tuple[Any, str]], str, str, lis
     for name, span in result.meta.items():
         value = (span.attrs or {}).get("value", span.text)
         if value:
-            found[name] = (value, (span.attrs or {}).get("source", "header_line"))
+            field = "published" if name == "date" else name
+            found[field] = (value, (span.attrs or {}).get("source", "header_line"))
     return found, result.text, raw.content, list(result.removals)
 
 

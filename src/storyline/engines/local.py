@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ..clean import CleanStage
-from ..dedup import DedupConfig, DedupIndex, Fingerprint, GroupMember, build_groups, fingerprint, normalise_for_hash
+from ..dedup import META_FIELDS, DedupConfig, DedupIndex, Fingerprint, GroupMember, build_groups, fingerprint
+from ..errors import NoInputFiles
 from ..ingest import IngestOptions, discover, read_path
 from ..model import Article, RawDoc, Reject
 from ..pipeline import Stats
 from ..store import Store
 
-import xxhash
 
 
 @dataclass
@@ -60,8 +60,8 @@ def process_doc(raw: RawDoc, cfg: DedupConfig) -> tuple[Article | Reject, bytes 
     out = _CLEAN.apply(raw, stats)
     if isinstance(out, Reject):
         return out, None, stats
-    out.content_hash = xxhash.xxh3_128_hexdigest(normalise_for_hash(out.text))
     fp = fingerprint(out.id, out.text, cfg)
+    out.content_hash = fp.content_hash
     return out, fp.to_bytes(), stats
 
 
@@ -91,6 +91,8 @@ def run(
     """Process every file under ``paths`` into the database ``db``; returns what happened."""
     opts = options or RunOptions()
     files = list(discover([Path(p) for p in paths]))
+    if not files:
+        raise NoInputFiles(f"no input files under {', '.join(str(p) for p in paths)}")
     store = Store(db)
     try:
         run_id = store.start_run({"paths": [str(p) for p in paths], "max_bytes": opts.max_bytes})
@@ -252,4 +254,4 @@ def _regroup(store: Store) -> None:
         )
         for r in store.group_members(sorted(ids))
     }
-    store.replace_groups(build_groups(matches, members))
+    store.replace_groups(build_groups(matches, members, propagate=META_FIELDS))

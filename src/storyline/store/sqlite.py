@@ -211,7 +211,10 @@ class Store:
 
     # ---------------------------------------------------------------- dedup state
     def iter_fingerprints(self) -> Iterator[bytes]:
-        for (data,) in self.conn.execute("SELECT data FROM fingerprints ORDER BY article_id"):
+        """Stored fingerprints in arrival order (dedup's load() needs it to reproduce matches exactly)."""
+        for (data,) in self.conn.execute(
+            "SELECT f.data FROM fingerprints f JOIN articles a ON a.id = f.article_id ORDER BY a.seq"
+        ):
             yield data
 
     def iter_matches(self) -> Iterator[sqlite3.Row]:
@@ -252,8 +255,8 @@ class Store:
                         "UPDATE articles SET group_id = ?, duplicate_of = ? WHERE id = ?",
                         (g.group_id, None if is_canon else g.canonical_id, m.id),
                     )
-                for article_id, fields in g.merged.items():
-                    self._apply_merged(c, article_id, fields)
+                for article_id, fields in g.fills.items():
+                    self._apply_merged(c, article_id, {k: (f.value, f.provenance) for k, f in fields.items()})
 
     @staticmethod
     def _apply_merged(c: sqlite3.Connection, article_id: str, fields: dict[str, tuple[Any, str]]) -> None:
@@ -264,6 +267,8 @@ class Store:
         for name, (value, provenance) in fields.items():
             if name not in _MERGEABLE:
                 continue
+            if name == "published_source":
+                value = provenance  # the date's provenance is the member it was merged from
             c.execute(f"UPDATE articles SET {name} = ? WHERE id = ?", (value, article_id))  # name is whitelisted
             sources[name] = provenance
         c.execute("UPDATE articles SET meta_sources = ? WHERE id = ?", (json.dumps(sources), article_id))

@@ -1,0 +1,101 @@
+"""The CLI is thin: user errors are one actionable line with a code, never a traceback."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "belarus-china"
+
+
+def sl(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "storyline", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("kb") / "kb.db"
+    r = sl("run", str(EXAMPLES), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "new articles" in r.stdout and "duplicate groups" in r.stdout
+    return db
+
+
+def _one_line_error(r: subprocess.CompletedProcess, code: str) -> None:
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"error[{code}]"), lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_input_path(tmp_path):
+    r = sl("run", str(tmp_path / "nope"), "--db", str(tmp_path / "x.db"))
+    assert r.returncode == 2
+    _one_line_error(r, "SL-E101")
+
+
+def test_unknown_table_and_format(kb):
+    r = sl("export", "--db", str(kb), "--table", "bogus")
+    assert r.returncode == 2
+    _one_line_error(r, "SL-E100")
+    r = sl("export", "--db", str(kb), "--table", "articles", "--format", "xml")
+    assert r.returncode == 2
+    _one_line_error(r, "SL-E100")
+
+
+def test_database_errors(tmp_path):
+    r = sl("stats", "--db", str(tmp_path / "missing.db"))
+    assert r.returncode == 3
+    _one_line_error(r, "SL-E201")
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("hello, not a database" * 50)
+    r = sl("stats", "--db", str(bogus))
+    assert r.returncode == 3
+    _one_line_error(r, "SL-E202")
+
+
+def test_bad_option_is_usage_error(tmp_path):
+    r = sl("run", str(EXAMPLES), "--workers", "zero")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+
+
+def test_export_formats(kb, tmp_path):
+    r = sl("export", "--db", str(kb), "--table", "articles")
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert r.returncode == 0 and len(rows) == 5
+    required = {"id", "source_id", "source_path", "title", "byline", "published", "published_source", "outlet", "url",
+                "text", "duplicate_of", "group_id"}
+    assert required <= set(rows[0])
+    r = sl("export", "--db", str(kb), "--table", "removals", "--format", "csv")
+    assert r.returncode == 0 and r.stdout.splitlines()[0] == "article_id,seq,start,end,text,reason,rule"
+    out = tmp_path / "dups.parquet"
+    r = sl("export", "--db", str(kb), "--table", "duplicates", "--format", "parquet", "--out", str(out))
+    assert r.returncode == 0
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out)
+    assert table.num_rows == 2 and set(table.column("is_canonical").to_pylist()) == {True, False}
+
+
+def test_show_and_stats(kb):
+    rows = [json.loads(x) for x in sl("export", "--db", str(kb), "--table", "articles").stdout.splitlines()]
+    target = next(r for r in rows if r["source_id"].startswith("004"))
+    r = sl("show", target["id"], "--db", str(kb))
+    assert r.returncode == 0 and "navigation" in r.stdout and "Skip to content" in r.stdout
+    r = sl("stats", "--db", str(kb), "--json")
+    s = json.loads(r.stdout)
+    assert s["articles"] == 5 and s["duplicate_groups"] == 1 and s["rejects"] == 0
+
+
+def test_strict_exit_code(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.txt").write_text("")
+    (tmp_path / "in" / "ok.txt").write_text("A perfectly ordinary sentence about the news of the day. " * 5)
+    r = sl("run", str(tmp_path / "in"), "--db", str(tmp_path / "kb.db"))
+    assert r.returncode == 0 and "empty" in r.stdout
+    r = sl("run", str(tmp_path / "in"), "--db", str(tmp_path / "kb2.db"), "--strict")
+    assert r.returncode == 5
