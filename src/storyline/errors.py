@@ -97,6 +97,7 @@ REJECT_REASONS: dict[str, str] = {
     "malformed_json": "a JSON/JSONL record could not be parsed",
     "json_no_text": "a JSON record has neither a non-empty `text` nor `html` field",
     "malformed_warc": "a WARC record or file could not be parsed",
+    "http_error": "a WARC HTML response has a non-200 HTTP status (error page, redirect)",
     "unsupported_format": "the file extension is not a supported input format",
     "no_content": "cleaning left no article text (the page is all boilerplate or has no body)",
     "html_parse_error": "the HTML could not be parsed",

@@ -1,0 +1,686 @@
+"""Cross-document deduplication: exact hashes, MinHash LSH and containment.
+
+Articles stream in one at a time. :func:`fingerprint` turns a clean text into a small,
+serialisable :class:`Fingerprint` (pure, per document, parallelisable); :meth:`DedupIndex.add`
+matches it against everything indexed so far and then indexes it. :func:`build_groups`
+turns the matches into duplicate groups with a canonical member and merged metadata.
+
+Three kinds of match (``DupMatch.reason``):
+
+``exact``
+    same :func:`normalise_for_hash` text (128-bit xxh3 hash).
+``near_duplicate``
+    MinHash Jaccard estimate of the word-shingle sets ``>= jaccard_threshold``.
+``contained``
+    the smaller shingle set lies (mostly) inside the larger one — a truncated copy, or a copy
+    with an extra header / appeal block — and is at least ``min_length_ratio`` of its size.
+
+Candidates come from two bounded inverted indexes, never from all pairs:
+
+* **LSH bands** over the datasketch MinHash signature (band/row counts from datasketch's
+  optimiser, tuned for recall); finds pairs with high Jaccard similarity.
+* **Anchors**: the ``anchors`` smallest shingle hashes of each document. If A is contained in
+  B, every shingle of B's bottom-m that lies in A is also in A's bottom-m, so a truncated
+  copy shares anchors with its source with probability ``1 - (1 - |A|/|B|)^m`` (0.9997 for a
+  40% prefix with m = 16) — cases that Jaccard LSH misses.
+
+Candidates are verified before a match is declared: Jaccard from the signatures, containment
+from bottom-k sketches (the ``sketch_size`` smallest shingle hashes). The containment estimate
+samples the smaller document and tests membership in the larger one, so a true subset always
+scores exactly 1.0; only partial overlaps carry sampling noise. See docs/dedup.md.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import struct
+import unicodedata
+from array import array
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import xxhash
+from datasketch import MinHash, MinHashLSH
+
+from storyline.errors import ConfigError
+from storyline.model import Article
+
+__all__ = [
+    "DedupConfig",
+    "DedupIndex",
+    "DupMatch",
+    "Fingerprint",
+    "Group",
+    "GroupMember",
+    "MemberLink",
+    "MergedField",
+    "apply_group",
+    "build_groups",
+    "fingerprint",
+    "normalise_for_hash",
+]
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(slots=True)
+class DedupConfig:
+    """Parameters of fingerprinting, candidate search and verification.
+
+    ``num_perm``, ``shingle``, ``sketch_size`` and ``seed`` define the fingerprint: fingerprints
+    made with different values cannot be compared (the index refuses them). The rest only
+    affect matching and may change between runs.
+    """
+
+    num_perm: int = 128  # MinHash permutations (signature length, uint32 each)
+    shingle: int = 5  # words per shingle
+    sketch_size: int = 128  # bottom-k sketch length for containment (uint32 each)
+    seed: int = 1  # MinHash permutation seed and word-hash seed
+    jaccard_threshold: float = 0.8  # near_duplicate when Jaccard estimate >= this
+    containment_threshold: float = 0.7  # contained when containment estimate >= this ...
+    min_length_ratio: float = 0.25  # ... and smaller/larger shingle count >= this
+    min_words: int = 20  # below this only exact dedup
+    lsh_threshold: float = 0.7  # Jaccard the LSH banding is optimised for (below the verify threshold)
+    lsh_weights: tuple[float, float] = (0.2, 0.8)  # (false positive, false negative) weights
+    anchors: int = 16  # smallest shingle hashes indexed per document for containment candidates
+    max_band_bucket: int = 32  # band bucket keeps its first N members (all near-identical)
+    max_anchor_bucket: int = 64  # anchor seen in more docs than this is boilerplate: dropped
+
+    def __post_init__(self) -> None:
+        ints = {
+            "num_perm": self.num_perm,
+            "shingle": self.shingle,
+            "sketch_size": self.sketch_size,
+            "max_band_bucket": self.max_band_bucket,
+            "max_anchor_bucket": self.max_anchor_bucket,
+        }
+        for name, value in ints.items():
+            if not 1 <= value <= 65535:
+                raise ConfigError(f"dedup: {name} must be between 1 and 65535, got {value}")
+        if not 0 <= self.anchors <= self.sketch_size:
+            raise ConfigError(f"dedup: anchors must be between 0 and sketch_size, got {self.anchors}")
+        if self.shingle > 255 or not 0 <= self.seed < 2**32 or self.min_words < 0:
+            raise ConfigError("dedup: shingle must be <= 255, seed a uint32, min_words >= 0")
+        for name in ("jaccard_threshold", "containment_threshold", "min_length_ratio", "lsh_threshold"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(f"dedup: {name} must be in (0, 1], got {value}")
+
+    def lsh_params(self) -> tuple[int, int]:
+        """``(bands, rows)`` of the LSH index, from datasketch's optimiser."""
+        return _lsh_params(self.lsh_threshold, self.num_perm, self.lsh_weights)
+
+
+@lru_cache(maxsize=16)
+def _lsh_params(threshold: float, num_perm: int, weights: tuple[float, float]) -> tuple[int, int]:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+    return lsh.b, lsh.r
+
+
+@lru_cache(maxsize=16)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+    return a, b
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+_U32_MAX = np.uint32(0xFFFFFFFF)
+_FP_MAGIC = b"SLFP"
+_FP_VERSION = 1
+# magic, version, shingle, seed, n_words, n_shingles, num_perm, sketch_len, id_len, content hash
+_FP_HEADER = struct.Struct("<4sBBIIIHHH16s")
+
+
+@dataclass(slots=True, eq=False)
+class Fingerprint:
+    """Everything dedup needs about one article (about 1.1 KB serialised with the defaults).
+
+    ``signature``: MinHash of the word-shingle set (uint32, ``num_perm`` values).
+    ``sketch``: the ``sketch_size`` smallest shingle hashes, sorted (all of them when the
+    document has fewer); its first ``anchors`` values are the containment index keys.
+    """
+
+    article_id: str
+    content_hash: str  # 32 hex digits, xxh3-128 of normalise_for_hash(text)
+    n_words: int
+    n_shingles: int
+    signature: np.ndarray
+    sketch: np.ndarray
+    shingle: int
+    seed: int
+
+    def to_bytes(self) -> bytes:
+        ident = self.article_id.encode("utf-8")
+        if len(ident) > 0xFFFF:
+            raise ValueError("fingerprint: article id longer than 65535 bytes")
+        header = _FP_HEADER.pack(
+            _FP_MAGIC,
+            _FP_VERSION,
+            self.shingle,
+            self.seed,
+            self.n_words,
+            self.n_shingles,
+            len(self.signature),
+            len(self.sketch),
+            len(ident),
+            bytes.fromhex(self.content_hash),
+        )
+        return b"".join(
+            (header, ident, self.signature.astype("<u4").tobytes(), self.sketch.astype("<u4").tobytes())
+        )
+
+    @classmethod
+    def from_bytes(cls, b: bytes) -> Fingerprint:
+        if len(b) < _FP_HEADER.size:
+            raise ValueError("fingerprint: truncated header")
+        magic, version, shingle, seed, n_words, n_shingles, n_sig, n_sketch, n_id, chash = _FP_HEADER.unpack_from(b)
+        if magic != _FP_MAGIC or version != _FP_VERSION:
+            raise ValueError(f"fingerprint: not a version-{_FP_VERSION} storyline fingerprint")
+        start = _FP_HEADER.size
+        if len(b) != start + n_id + 4 * (n_sig + n_sketch):
+            raise ValueError("fingerprint: length does not match its header")
+        ident = b[start : start + n_id].decode("utf-8")
+        sig_at = start + n_id
+        signature = np.frombuffer(b, dtype="<u4", count=n_sig, offset=sig_at).astype(np.uint32)
+        sketch = np.frombuffer(b, dtype="<u4", count=n_sketch, offset=sig_at + 4 * n_sig).astype(np.uint32)
+        return cls(ident, chash.hex(), n_words, n_shingles, signature, sketch, shingle, seed)
+
+
+_TRANSLATE: dict[int, str | None] = {
+    **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u2035`\u00b4"), "'"),
+    **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"), '"'),
+    **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"),
+    **dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None),  # invisible characters
+}
+_WORD = re.compile(r"\w+")
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+def normalise_for_hash(text: str) -> str:
+    """NFKC, case-folded, quotes/dashes unified, invisible characters dropped, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLATE)
+    return " ".join(text.split())
+
+
+def fingerprint(article_id: str, text: str, cfg: DedupConfig | None = None) -> Fingerprint:
+    """The fingerprint of one clean text (pure; safe to run in parallel workers)."""
+    cfg = cfg or DedupConfig()
+    norm = normalise_for_hash(text)
+    words = _WORD.findall(norm)
+    shingles = _shingle_hashes(words, cfg.shingle, cfg.seed)
+    return Fingerprint(
+        article_id=article_id,
+        content_hash=xxhash.xxh3_128_hexdigest(norm.encode("utf-8")),
+        n_words=len(words),
+        n_shingles=len(shingles),
+        signature=_minhash(shingles, cfg.num_perm, cfg.seed),
+        sketch=shingles[: cfg.sketch_size].copy(),
+        shingle=cfg.shingle,
+        seed=cfg.seed,
+    )
+
+
+def _shingle_hashes(words: list[str], k: int, seed: int) -> np.ndarray:
+    """Sorted distinct 32-bit hashes of the k-word shingles (one shingle if fewer words)."""
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    w = np.fromiter(
+        (xxhash.xxh3_64_intdigest(x.encode("utf-8"), seed) for x in words), dtype=np.uint64, count=len(words)
+    )
+    k = min(k, len(w))
+    n = len(w) - k + 1
+    h = w[:n].copy()
+    for j in range(1, k):  # polynomial rolling combination, wraps mod 2^64
+        h = h * _MUL + w[j : j + n]
+    return np.unique((_fmix64(h) >> np.uint64(32)).astype(np.uint32))
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: avalanches the combined shingle hashes."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def _identity(x: int) -> int:
+    return x
+
+
+def _minhash(shingles: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """datasketch MinHash (affine32 scheme) of pre-hashed 32-bit shingles."""
+    m = MinHash(
+        num_perm=num_perm, seed=seed, hashfunc=_identity, permutations=_permutations(num_perm, seed), scheme="affine32"
+    )
+    m.update_batch(shingles.tolist())
+    return np.asarray(m.hashvalues, dtype=np.uint32)
+
+
+def _containment(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> float:
+    """Containment of the smaller set in the larger one, from bottom-k sketches.
+
+    ``a``/``b`` hold the smallest hashes of sets of ``na``/``nb`` shingles (all of them when
+    ``len == n``). Below ``tau`` (the smaller of the two sketch maxima) both sketches are
+    complete, so the smaller set's hashes below ``tau`` are a uniform sample of it, each
+    tested for membership in the larger set.
+    """
+    if na > nb:
+        a, na, b, nb = b, nb, a, na
+    if na == 0:
+        return 0.0
+    tau = min(_sketch_limit(a, na), _sketch_limit(b, nb))
+    a = a[: np.searchsorted(a, tau, side="right")]
+    b = b[: np.searchsorted(b, tau, side="right")]
+    if len(a) == 0 or len(b) == 0:
+        return 0.0
+    pos = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return float(np.count_nonzero(b[pos] == a)) / len(a)
+
+
+def _sketch_limit(sketch: np.ndarray, n: int) -> int:
+    return int(_U32_MAX) if len(sketch) >= n else int(sketch[-1])
+
+
+# --------------------------------------------------------------------------- the index
+
+
+@dataclass(slots=True)
+class DupMatch:
+    """``article_id`` (the newcomer) duplicates ``other_id`` (already indexed)."""
+
+    article_id: str
+    other_id: str
+    reason: str  # "exact" | "near_duplicate" | "contained"
+    similarity: float  # Jaccard estimate
+    containment: float  # of the smaller in the larger
+
+
+_STOP = -1  # anchor bucket that overflowed: a boilerplate shingle, never queried again
+
+
+class _Rows:
+    """A growable 2-D uint32 array (amortised doubling)."""
+
+    def __init__(self, width: int) -> None:
+        self._a = np.empty((64, width), dtype=np.uint32)
+        self.n = 0
+
+    def append(self, row: np.ndarray) -> None:
+        if self.n == len(self._a):
+            grown = np.empty((2 * len(self._a), self._a.shape[1]), dtype=np.uint32)
+            grown[: self.n] = self._a
+            self._a = grown
+        self._a[self.n, : len(row)] = row
+        self.n += 1
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return self._a[rows]
+
+    def row(self, i: int) -> np.ndarray:
+        return self._a[i]
+
+    @property
+    def nbytes(self) -> int:
+        return self._a.nbytes
+
+
+class DedupIndex:
+    """Incremental duplicate index; memory per indexed document is bounded (docs/dedup.md).
+
+    Only documents with at least ``min_words`` words and a content hash not seen before are
+    stored for similarity search; exact copies and short texts cost one hash-table entry.
+    Empty texts never match anything.
+    """
+
+    def __init__(self, cfg: DedupConfig | None = None) -> None:
+        self.cfg = cfg or DedupConfig()
+        self._bands, self._rows_per_band = self.cfg.lsh_params()
+        self._ids: list[str] = []  # row -> article id
+        self._n_shingles = array("I")  # row -> shingle-set size
+        self._sigs = _Rows(self.cfg.num_perm)
+        self._sketches = _Rows(self.cfg.sketch_size)
+        self._by_hash: dict[str, str] = {}  # content hash -> first article id with it
+        self._band_buckets: dict[int, int | list[int]] = {}
+        self._anchor_buckets: dict[int, int | list[int]] = {}
+
+    def __len__(self) -> int:
+        """Number of distinct texts seen (exact copies are not counted twice)."""
+        return len(self._by_hash)
+
+    def add(self, fp: Fingerprint) -> list[DupMatch]:
+        """Match ``fp`` against everything already indexed, then index it.
+
+        Returns the matches, strongest first. An exact copy returns only its ``exact`` match:
+        the first copy already carries every other link.
+        """
+        self._check(fp)
+        if fp.n_words == 0:
+            return []
+        twin = self._by_hash.get(fp.content_hash)
+        if twin is not None:
+            return [] if twin == fp.article_id else [DupMatch(fp.article_id, twin, "exact", 1.0, 1.0)]
+        matches = self._query(fp) if fp.n_words >= self.cfg.min_words else []
+        self._insert(fp)
+        return matches
+
+    def load(self, fps: Iterable[Fingerprint]) -> None:
+        """Rebuild from persisted fingerprints, in their original order, without matching."""
+        for fp in fps:
+            self._check(fp)
+            if fp.n_words and fp.content_hash not in self._by_hash:
+                self._insert(fp)
+
+    def bucket_keys(self, fp: Fingerprint) -> tuple[list[int], list[int]]:
+        """``(band keys, anchor keys)`` of ``fp``: the keys a sharded index partitions on."""
+        data = fp.signature.astype("<u4").tobytes()
+        width = 4 * self._rows_per_band
+        bands = [xxhash.xxh3_64_intdigest(data[i * width : (i + 1) * width], i) for i in range(self._bands)]
+        return bands, fp.sketch[: self.cfg.anchors].tolist()
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the signature and sketch arrays (excludes the hash tables)."""
+        return self._sigs.nbytes + self._sketches.nbytes
+
+    # ---- internals
+
+    def _check(self, fp: Fingerprint) -> None:
+        cfg = self.cfg
+        made = (fp.shingle, fp.seed, len(fp.signature), len(fp.sketch))
+        if made != (cfg.shingle, cfg.seed, cfg.num_perm, min(fp.n_shingles, cfg.sketch_size)):
+            raise ConfigError(
+                f"dedup: fingerprint {fp.article_id!r} was made with other settings than the index "
+                f"(shingle={fp.shingle}, seed={fp.seed}, num_perm={len(fp.signature)}, sketch={len(fp.sketch)})",
+                hint="re-fingerprint the articles with the index's DedupConfig",
+            )
+
+    def _insert(self, fp: Fingerprint) -> None:
+        self._by_hash[fp.content_hash] = fp.article_id
+        if fp.n_words < self.cfg.min_words:
+            return
+        row = len(self._ids)
+        self._ids.append(fp.article_id)
+        self._n_shingles.append(fp.n_shingles)
+        self._sigs.append(fp.signature)
+        self._sketches.append(fp.sketch)
+        bands, anchors = self.bucket_keys(fp)
+        for key in bands:
+            _bucket_add(self._band_buckets, key, row, self.cfg.max_band_bucket, stop_when_full=False)
+        for key in anchors:
+            _bucket_add(self._anchor_buckets, key, row, self.cfg.max_anchor_bucket, stop_when_full=True)
+
+    def _candidates(self, fp: Fingerprint) -> list[int]:
+        found: set[int] = set()
+        bands, anchors = self.bucket_keys(fp)
+        for table, keys in ((self._band_buckets, bands), (self._anchor_buckets, anchors)):
+            for key in keys:
+                hit = table.get(key)
+                if hit is None or hit == _STOP:
+                    continue
+                if isinstance(hit, int):
+                    found.add(hit)
+                else:
+                    found.update(hit)
+        return sorted(found)
+
+    def _query(self, fp: Fingerprint) -> list[DupMatch]:
+        rows = self._candidates(fp)
+        if not rows:
+            return []
+        idx = np.asarray(rows, dtype=np.intp)
+        jaccard = np.count_nonzero(self._sigs.take(idx) == fp.signature, axis=1) / self.cfg.num_perm
+        matches = []
+        for row, sim in zip(rows, jaccard.tolist(), strict=True):
+            other = self._ids[row]
+            if other == fp.article_id:
+                continue
+            n_other = self._n_shingles[row]
+            sketch = self._sketches.row(row)[: min(n_other, self.cfg.sketch_size)]  # rest is unset
+            contained = _containment(fp.sketch, fp.n_shingles, sketch, n_other)
+            reason = self._verdict(sim, contained, fp.n_shingles, n_other)
+            if reason:
+                matches.append(DupMatch(fp.article_id, other, reason, sim, contained))
+        matches.sort(key=lambda m: (-m.similarity, -m.containment, m.other_id))
+        return matches
+
+    def _verdict(self, sim: float, contained: float, n_a: int, n_b: int) -> str | None:
+        cfg = self.cfg
+        if sim >= cfg.jaccard_threshold:
+            return "near_duplicate"
+        ratio = min(n_a, n_b) / max(n_a, n_b, 1)
+        if contained >= cfg.containment_threshold and ratio >= cfg.min_length_ratio:
+            return "contained"
+        return None
+
+
+def _bucket_add(table: dict[int, int | list[int]], key: int, row: int, cap: int, *, stop_when_full: bool) -> None:
+    """Add ``row`` to a bucket holding at most ``cap`` rows (a bare int while it holds one)."""
+    hit = table.get(key)
+    if hit is None:
+        table[key] = row
+    elif isinstance(hit, int):
+        if hit == _STOP:
+            return
+        if cap >= 2:
+            table[key] = [hit, row]
+        elif stop_when_full:
+            table[key] = _STOP
+    elif len(hit) < cap:
+        hit.append(row)
+    elif stop_when_full:
+        table[key] = _STOP
+
+
+# --------------------------------------------------------------------------- groups
+
+#: Metadata fields merged across a group. ``published_source`` travels with ``published``.
+META_FIELDS: tuple[str, ...] = ("title", "byline", "published", "outlet", "url")
+#: Fields a member lacking them inherits from the group. ``outlet`` and ``url`` describe one
+#: copy (where it was published), so by default they stay per member.
+ARTICLE_FIELDS: tuple[str, ...] = ("title", "byline", "published")
+
+
+@dataclass(slots=True)
+class GroupMember:
+    """What grouping needs to know about one article."""
+
+    id: str
+    text_len: int
+    title: str | None = None
+    byline: str | None = None
+    published: str | None = None
+    published_source: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+
+    @classmethod
+    def from_article(cls, a: Article) -> GroupMember:
+        return cls(a.id, len(a.text), a.title, a.byline, a.published, a.published_source, a.outlet, a.url)
+
+    def n_meta(self) -> int:
+        return sum(1 for name in META_FIELDS if getattr(self, name))
+
+
+@dataclass(slots=True)
+class MemberLink:
+    """How a member joined its group: the strongest path from the canonical, last hop ``via``."""
+
+    id: str
+    similarity: float
+    containment: float
+    reason: str  # "canonical" | "exact" | "near_duplicate" | "contained"
+    via: str | None  # the member it matched; the canonical itself when the match is direct
+
+
+@dataclass(slots=True)
+class MergedField:
+    value: str
+    from_id: str  # the member that supplied the value
+
+    @property
+    def provenance(self) -> str:
+        return f"merged:{self.from_id}"
+
+
+@dataclass(slots=True)
+class Group:
+    group_id: str  # "g" + the smallest member id: independent of arrival order
+    canonical_id: str
+    members: list[MemberLink]  # canonical first, then by completeness
+    outlets: list[str]  # every distinct member outlet, canonical's first
+    metadata: dict[str, MergedField]  # the group's record: canonical's fields, gaps filled
+    fills: dict[str, dict[str, MergedField]] = field(default_factory=dict)  # member -> fields it inherits
+
+
+def build_groups(
+    matches: Iterable[DupMatch],
+    articles: Mapping[str, GroupMember],
+    propagate: Iterable[str] = ARTICLE_FIELDS,
+) -> list[Group]:
+    """Union-find over ``matches``; one :class:`Group` per connected set of two or more articles.
+
+    Groups, canonical choice and metadata depend only on the set of members, not on the order
+    the matches arrived in. Raises ``KeyError`` for a match naming an id missing from ``articles``.
+    """
+    edges: dict[tuple[str, str], DupMatch] = {}  # strongest match per unordered pair
+    parent: dict[str, str] = {}
+    for m in matches:
+        for ident in (m.article_id, m.other_id):
+            if ident not in articles:
+                raise KeyError(f"dedup: match names unknown article id {ident!r}")
+        pair = (min(m.article_id, m.other_id), max(m.article_id, m.other_id))
+        if pair[0] == pair[1]:
+            continue
+        if pair not in edges or _strength(m) > _strength(edges[pair]):
+            edges[pair] = m
+        _union(parent, *pair)
+    components: dict[str, list[str]] = {}
+    for ident in parent:
+        components.setdefault(_find(parent, ident), []).append(ident)
+    adjacency: dict[str, list[tuple[str, DupMatch]]] = {i: [] for i in parent}
+    for (a, b), m in edges.items():
+        adjacency[a].append((b, m))
+        adjacency[b].append((a, m))
+    propagate = tuple(propagate)
+    groups = [_make_group([articles[i] for i in ids], adjacency, propagate) for ids in components.values()]
+    groups.sort(key=lambda g: g.group_id)
+    return groups
+
+
+def apply_group(group: Group, articles: Mapping[str, Article]) -> None:
+    """Write a group onto its articles: ``group_id``, ``duplicate_of`` and inherited fields."""
+    for link in group.members:
+        article = articles[link.id]
+        article.group_id = group.group_id
+        article.duplicate_of = None if link.id == group.canonical_id else group.canonical_id
+        for name, merged in group.fills.get(link.id, {}).items():
+            setattr(article, name, merged.value)
+            article.meta_sources[name] = merged.provenance
+
+
+def _strength(m: DupMatch) -> tuple[float, float]:
+    return max(m.similarity, m.containment), m.similarity
+
+
+def _find(parent: dict[str, str], x: str) -> str:
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:  # path compression
+        parent[x], x = root, parent[x]
+    return root
+
+
+def _union(parent: dict[str, str], a: str, b: str) -> None:
+    parent.setdefault(a, a)
+    parent.setdefault(b, b)
+    ra, rb = _find(parent, a), _find(parent, b)
+    if ra != rb:
+        parent[max(ra, rb)] = min(ra, rb)
+
+
+def _rank(member: GroupMember) -> tuple[int, int, str]:
+    """Most complete first: longest clean text, then most metadata, then smallest id."""
+    return -member.text_len, -member.n_meta(), member.id
+
+
+def _make_group(
+    members: list[GroupMember], adjacency: dict[str, list[tuple[str, DupMatch]]], propagate: tuple[str, ...]
+) -> Group:
+    ranked = sorted(members, key=_rank)
+    canonical = ranked[0]
+    links = _spanning_links(canonical.id, adjacency)
+    order = {m.id: i for i, m in enumerate(ranked)}
+    links.sort(key=lambda link: order[link.id])
+    outlets = list(dict.fromkeys(m.outlet for m in ranked if m.outlet))
+    metadata = _merge_metadata(ranked)
+    fills = _member_fills(ranked, metadata, propagate)
+    return Group(
+        group_id="g" + min(m.id for m in members),
+        canonical_id=canonical.id,
+        members=links,
+        outlets=outlets,
+        metadata=metadata,
+        fills=fills,
+    )
+
+
+def _spanning_links(root: str, adjacency: dict[str, list[tuple[str, DupMatch]]]) -> list[MemberLink]:
+    """Maximum spanning tree from the canonical (Prim): each member's strongest path to it."""
+    links = [MemberLink(root, 1.0, 1.0, "canonical", None)]
+    seen = {root}
+    heap: list[tuple[tuple[float, float], str, str, int]] = []
+    matches: list[DupMatch] = []
+
+    def push(src: str) -> None:
+        for dst, m in adjacency[src]:
+            if dst not in seen:
+                strength = _strength(m)
+                matches.append(m)
+                heapq.heappush(heap, ((-strength[0], -strength[1]), dst, src, len(matches) - 1))
+
+    push(root)
+    while heap:
+        _, dst, src, i = heapq.heappop(heap)
+        if dst in seen:
+            continue
+        seen.add(dst)
+        m = matches[i]
+        links.append(MemberLink(dst, m.similarity, m.containment, m.reason, src))
+        push(dst)
+    return links
+
+
+def _merge_metadata(ranked: list[GroupMember]) -> dict[str, MergedField]:
+    """Each field from the most complete member that has it (the canonical when it does)."""
+    merged: dict[str, MergedField] = {}
+    for name in META_FIELDS:
+        donor = next((m for m in ranked if getattr(m, name)), None)
+        if donor is None:
+            continue
+        merged[name] = MergedField(getattr(donor, name), donor.id)
+        if name == "published" and donor.published_source:
+            merged["published_source"] = MergedField(donor.published_source, donor.id)
+    return merged
+
+
+def _member_fills(
+    ranked: list[GroupMember], metadata: dict[str, MergedField], propagate: tuple[str, ...]
+) -> dict[str, dict[str, MergedField]]:
+    fills: dict[str, dict[str, MergedField]] = {}
+    for member in ranked:
+        inherited: dict[str, MergedField] = {}
+        for name in propagate:
+            if getattr(member, name) or name not in metadata:
+                continue
+            inherited[name] = metadata[name]
+            if name == "published" and "published_source" in metadata:
+                inherited["published_source"] = metadata["published_source"]
+        if inherited:
+            fills[member.id] = inherited
+    return fills
