@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 from .engines.local import ProgressFn, RunOptions, RunReport
@@ -75,8 +75,12 @@ class KnowledgeBase:
             raise MissingDependency("pandas") from exc
         return pd.DataFrame(list(self.rows(table)), columns=EXPORTS[table][1])
 
-    def export(self, table: str, fmt: str, out: IO[bytes]) -> int:
-        return export(self.store, table, fmt, out)
+    def export(self, table: str, fmt: str, out: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
+        return export(self.store, table, fmt, out, progress)
+
+    def count(self, table: str) -> int:
+        """Rows the export of ``table`` will have."""
+        return self.store.count(table)
 
 
 def open_kb(db: str | os.PathLike[str]) -> KnowledgeBase:

@@ -122,8 +122,12 @@ def export_cmd(
             n = kb.export(table, fmt, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         else:
-            with open(out_path, "wb") as fh:
-                n = kb.export(table, fmt, fh)
+            with open(out_path, "wb") as fh, Progress(
+                TextColumn(f"[bold]export {table}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=err, disable=not err.is_terminal, transient=True,
+            ) as bar:
+                task = bar.add_task(table, total=kb.count(table))
+                n = kb.export(table, fmt, fh, progress=lambda k: bar.advance(task, k))
             err.print(f"wrote {n} {table} rows to {out_path}")
 
 

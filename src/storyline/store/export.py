@@ -8,13 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ..errors import UsageError
 from .sqlite import Store
 
 # table -> (SQL, columns, JSON-typed columns)
+# table -> (SQL, columns, JSON-typed columns); the first table of each FROM is what row counts use
 EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
     "articles": (
         "SELECT id, source_id, source_path, fmt AS format, provenance, title, subtitle, byline, published,"
@@ -62,17 +63,29 @@ def iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
         yield out
 
 
-def export(store: Store, table: str, fmt: str, out: IO[bytes]) -> int:
-    """Write ``table`` in ``fmt`` to the binary stream ``out``. Returns the number of rows."""
+def export(
+    store: Store, table: str, fmt: str, out: IO[bytes], progress: Callable[[int], None] | None = None
+) -> int:
+    """Write ``table`` in ``fmt`` to the binary stream ``out``. Returns the number of rows.
+
+    ``progress`` is called with 1 for every row written (for a progress bar)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
     rows = iter_rows(store, table)
+    if progress is not None:
+        rows = _tap(rows, progress)
     columns = EXPORTS[table][1]
     if fmt == "jsonl":
         return _jsonl(rows, out)
     if fmt == "csv":
         return _csv(rows, columns, out)
     return _parquet(rows, table, out)
+
+
+def _tap(rows: Iterator[dict[str, Any]], progress: Callable[[int], None]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        yield row
+        progress(1)
 
 
 def _jsonl(rows: Iterator[dict[str, Any]], out: IO[bytes]) -> int:
