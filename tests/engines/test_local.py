@@ -116,3 +116,29 @@ def test_broken_symlink_is_an_unreadable_reject(tmp_path):
     report = run([src], tmp_path / "kb.db")
     assert [(Path(r.source_path).name, r.reason) for r in report.rejects] == [("dangling.txt", "unreadable")]
     assert report.articles_new == 1
+
+
+def test_warc_gz_and_jsonl_html_records_become_articles(tmp_path):
+    from tests.ingest.helpers import warc_bytes
+
+    page = ("<html><head><title>Port deal signed</title><meta name='author' content='Jane Roe'></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article><h1>Port deal signed</h1>"
+            f"<p>{PARA}</p><p>{PARA.replace('Tuesday', 'Monday')}</p></article>"
+            "<footer>Copyright 2025 Example News. All rights reserved.</footer></body></html>").encode()
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "crawl.warc.gz").write_bytes(warc_bytes([("200 OK", "text/html; charset=utf-8", page),
+                                                    ("404 Not Found", "text/html", b"<html>gone</html>")], gz=True))
+    (src / "pages.jsonl").write_text(json.dumps({"id": "h1", "html": page.decode(), "outlet": "Example News"}) + "\n")
+    report = run([src], tmp_path / "kb.db")
+    assert [r.reason for r in report.rejects] == ["http_error"]
+    with Store(tmp_path / "kb.db") as s:
+        arts = list(iter_rows(s, "articles"))
+        removed = {r["text"] for r in iter_rows(s, "removals")}
+    assert len(arts) == 2
+    warc = next(a for a in arts if a["source_path"].endswith(".warc.gz"))
+    assert warc["url"] == "https://news.example/0" and warc["title"] == "Port deal signed"
+    assert warc["provenance"]["offset"] is not None and "Home" not in warc["text"]
+    assert any("Copyright 2025" in t for t in removed)  # what extraction dropped is kept as removals
+    # the two copies of one page are one duplicate group that keeps both sources
+    assert warc["group_id"] is not None and warc["group_id"] == next(a for a in arts if a is not warc)["group_id"]
