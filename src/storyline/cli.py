@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -66,12 +65,12 @@ def run(
         payload = {
             "run_id": report.run_id, "db": str(db), "files": report.files, "files_unchanged": report.files_unchanged,
             "articles_new": report.articles_new, "articles_existing": report.articles_existing,
-            "rejects": [r.as_dict() for r in report.rejects], "stats": report.stats, "knowledge_base": report.summary,
+            "reject_counts": dict(report.reject_counts), "rejects": [r.as_dict() for r in report.rejects], "stats": report.stats, "knowledge_base": report.summary,
         }
         out.print_json(json.dumps(payload))
     else:
         _print_run(report, db)
-    if strict and report.rejects:
+    if strict and report.reject_counts:
         raise typer.Exit(5)
 
 
@@ -84,7 +83,8 @@ def _print_run(report: api.RunReport, db: Path) -> None:
     table.add_row("files unchanged (skipped)", str(report.files_unchanged))
     table.add_row("new articles", str(report.articles_new))
     table.add_row("already stored (skipped)", str(report.articles_existing))
-    table.add_row("rejected inputs (this run)", str(len(report.rejects)))
+    n_rejects = sum(report.reject_counts.values())
+    table.add_row("rejected inputs (this run)", str(n_rejects))
     table.add_row("articles in knowledge base", str(s["articles"]))
     table.add_row("duplicate groups", str(s["duplicate_groups"]))
     table.add_row("articles that are duplicates", str(s["duplicates"]))
@@ -92,15 +92,15 @@ def _print_run(report: api.RunReport, db: Path) -> None:
     out.print(table)
     if s["removal_reasons"]:
         out.print("removed spans by reason: " + ", ".join(f"{k} {v}" for k, v in s["removal_reasons"].items()))
-    if report.rejects:
-        out.print(f"[yellow]{len(report.rejects)} input(s) rejected[/] (all kept in the `rejects` table):")
-        for reason, n in Counter(r.reason for r in report.rejects).most_common():
+    if n_rejects:
+        out.print(f"[yellow]{n_rejects} input(s) rejected[/] (all kept in the `rejects` table):")
+        for reason, n in report.reject_counts.most_common():
             out.print(f"  {reason}: {n}")
         for r in report.rejects[:20]:
             where = r.source_path + (f" #{r.record}" if r.record is not None else "")
             out.print(f"  - {where}: {r.reason} ({r.detail.splitlines()[0][:120] if r.detail else ''})")
-        if len(report.rejects) > 20:
-            out.print(f"  … {len(report.rejects) - 20} more: storyline export --db {db} --table rejects")
+        if n_rejects > 20:
+            out.print(f"  … {n_rejects - 20} more: storyline export --db {db} --table rejects")
 
 
 @app.command("export")

@@ -78,7 +78,7 @@ class DocStage(Generic[In, Out]):
             out = Reject(
                 source_path=_path_of(record),
                 reason="internal_error",
-                detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
+                detail=f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=-3))}",
                 stage=self.name,
                 record=_prov(record).get("record"),
                 offset=_prov(record).get("offset"),

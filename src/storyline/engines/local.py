@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +43,13 @@ class RunReport:
     files_unchanged: int = 0
     articles_new: int = 0
     articles_existing: int = 0
-    rejects: list[Reject] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)  # the first MAX_REPORTED_REJECTS of this run
+    reject_counts: Counter[str] = field(default_factory=Counter)  # all of this run's rejects, by reason
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+MAX_REPORTED_REJECTS = 1000  # the report keeps this many in memory; the database keeps all of them
 ProgressFn = Callable[[str, int], None]  # (event, amount): "total" files, "advance" one file
 
 
@@ -138,7 +141,9 @@ def _run_files(
             for out, fp_bytes in _process_stream(read_path(path, ingest_opts), store, opts, stats, report, pool):
                 if isinstance(out, Reject):
                     batch.rejects.append(out)
-                    report.rejects.append(out)
+                    report.reject_counts[out.reason] += 1
+                    if len(report.rejects) < MAX_REPORTED_REJECTS:
+                        report.rejects.append(out)
                     n_rejects += 1
                 else:
                     fp = Fingerprint.from_bytes(fp_bytes)

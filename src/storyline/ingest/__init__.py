@@ -74,7 +74,7 @@ class PathReader(Iterator[RawDoc | Reject]):
             yield Reject(source_path=path, reason="unreadable", detail=f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # one bad file never kills a run
             produced += 1
-            detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+            detail = f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=-3))}"
             yield Reject(source_path=path, reason="internal_error", detail=detail)
         if produced == 0:
             skipped = ", ".join(f"{k}={v}" for k, v in sorted(self.skipped.items())) or "nothing"
