@@ -2,15 +2,19 @@
 
 Deterministic: trains on the pagetext-dev pages whose integer id is EVEN only; odd ids are
 held out (score them with ``benchmarks/pagetext.py --split odd``). A line is labelled
-content when its tokens occur in the page's gold main text (see :func:`label_lines`). Only lines that no rule removed are used, exactly the
-lines the classifier decides at run time, and only on full-page scrapes
-(:func:`storyline.clean.model.is_full_page`).
+content when its tokens occur in the page's gold main text (see :func:`label_lines`). Only
+lines that no rule removed are used, exactly the lines the classifier decides at run time,
+and only on full-page scrapes (:func:`storyline.clean.model.is_full_page`).
 
-Stage 1 is an L2 logistic regression (Newton/IRLS) on the line features; stage 2 adds the
-neighbours' stage-1 probabilities, which are cross-fitted on two folds of the training pages.
-The threshold maximises mean page F1 (word level) on the training pages.
+Both stages are scikit-learn ``HistGradientBoostingClassifier`` ensembles (needed only here,
+at training time), exported as flat node arrays that :mod:`storyline.clean.model` evaluates
+with numpy. Stage 2 adds the neighbours' stage-1 probabilities, cross-fitted on folds of the
+training pages. The decision threshold is chosen on the training half only, from
+out-of-fold predictions (the whole pipeline refitted on each outer fold of the even pages),
+together with the island filter's ``min_share`` (:func:`storyline.clean.model.keep_mask`):
+the best mean page F1 among settings whose mean page precision reaches ``--min-precision``.
 
-    python benchmarks/train_line_model.py [DATA_DIR] [--out PATH]
+    python benchmarks/train_line_model.py [DATA_DIR] [--out PATH] [--min-precision P]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +36,20 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "pagetext-dev"
 DEFAULT_OUT = REPO / "src" / "storyline" / "clean" / "model" / "lines.json"
 STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
-_WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
+FOLDS = 3
+GAP = 3  # kept lines closer than this form one block (see storyline.clean.model.keep_mask)
+MIN_SHARES = (0.0, 0.05, 0.1, 0.2, 0.3)
+HGB_PARAMS = {
+    "max_iter": 120,
+    "learning_rate": 0.1,
+    "max_leaf_nodes": 24,
+    "max_depth": 7,
+    "min_samples_leaf": 40,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
 
 
 def stopwords() -> list[str]:
@@ -67,116 +84,166 @@ def label_lines(lines: list, gold: str) -> list[int]:
     return labels
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0, iters: int = 30) -> np.ndarray:
-    """Weighted L2 logistic regression by Newton's method; returns ``[bias, *weights]``."""
-    xb = np.hstack([np.ones((len(x), 1)), x])
-    beta = np.zeros(xb.shape[1])
-    reg = np.full(xb.shape[1], l2)
-    reg[0] = 0.0
-    for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-np.clip(xb @ beta, -30, 30)))
-        grad = xb.T @ (w * (p - y)) + reg * beta
-        hess = (xb * (w * p * (1 - p))[:, None]).T @ xb + np.diag(reg) + 1e-9 * np.eye(len(beta))
-        step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.max(np.abs(step)) < 1e-7:
-            break
-    return beta
+@dataclass
+class Page:
+    pid: str
+    lines: list
+    gold: Counter
+    gated: bool
+    x1: np.ndarray | None = None
+    y: np.ndarray | None = None
+    free: np.ndarray | None = None  # lines no rule removed
+    weight: np.ndarray | None = None
 
 
-def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    return mean, scale
+def export(clf) -> lm.Forest:
+    """Flatten a fitted binary ``HistGradientBoostingClassifier`` into a :class:`Forest`."""
+    feature, threshold, left, right, value, roots, depth = [], [], [], [], [], [], 0
+    for (tree,) in clf._predictors:
+        nodes, offset = tree.nodes, len(feature)
+        roots.append(offset)
+        for k, node in enumerate(nodes):
+            if node["is_leaf"]:
+                feature.append(0)
+                threshold.append(np.inf)
+                left.append(offset + k)
+                right.append(offset + k)
+                value.append(float(node["value"]))
+            else:
+                feature.append(int(node["feature_idx"]))
+                threshold.append(float(node["num_threshold"]))
+                left.append(offset + int(node["left"]))
+                right.append(offset + int(node["right"]))
+                value.append(0.0)
+            depth = max(depth, int(node["depth"]))
+    forest = lm.Forest(
+        baseline=float(clf._baseline_prediction.ravel()[0]),
+        feature=np.asarray(feature, dtype=np.int64),
+        threshold=np.asarray(threshold, dtype=np.float64),
+        left=np.asarray(left, dtype=np.int64),
+        right=np.asarray(right, dtype=np.int64),
+        value=np.asarray(value, dtype=np.float64),
+        roots=np.asarray(roots, dtype=np.int64),
+        depth=depth,
+    )
+    return lm.Forest.from_dict(json.loads(json.dumps(forest.to_dict())))  # exactly what ships
 
 
-def page_f1(kept: list[str], gold_tokens: Counter) -> float:
+def fit_forest(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> lm.Forest:
+    from sklearn.ensemble import HistGradientBoostingClassifier  # training-time only
+
+    clf = HistGradientBoostingClassifier(**HGB_PARAMS).fit(x, y, sample_weight=w)
+    forest = export(clf)
+    check = x[:2000]
+    diff = np.max(np.abs(forest.raw(check) - clf.decision_function(check)))
+    assert diff < 1e-4, f"exported forest disagrees with scikit-learn ({diff})"
+    return forest
+
+
+def page_weights(tokens: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Line weights ~ tokens (the metric counts tokens), normalised so that every page weighs
+    the same in total (the metric is a mean over pages), scaled to a mean line weight of ~1."""
+    w = 1.0 + tokens
+    return w * (free.sum() / max(1.0, w[free].sum()))
+
+
+def _stack(pages: list[Page], get) -> np.ndarray:
+    return np.concatenate([get(p)[p.free] for p in pages])
+
+
+def fit_pipeline(pages: list[Page]) -> tuple[lm.Forest, lm.Forest]:
+    """Stage 1 on all ``pages``; stage 2 on stage-1 probabilities cross-fitted over page folds."""
+    y, w = _stack(pages, lambda p: p.y), _stack(pages, lambda p: p.weight)
+    stage1 = fit_forest(_stack(pages, lambda p: p.x1), y, w)
+    p1: dict[str, np.ndarray] = {}
+    for k in range(FOLDS):
+        train = [p for i, p in enumerate(pages) if i % FOLDS != k]
+        forest = fit_forest(_stack(train, lambda p: p.x1), _stack(train, lambda p: p.y), _stack(train, lambda p: p.weight))
+        for p in pages[k::FOLDS]:
+            p1[p.pid] = lm._sigmoid(forest.raw(p.x1))
+    stage2 = fit_forest(_stack(pages, lambda p: np.hstack([p.x1, lm.context_features(p1[p.pid], p.x1[:, 2])])), y, w)
+    return stage1, stage2
+
+
+def page_scores(kept: list[str], gold: Counter) -> tuple[float, float, float]:
     pred = Counter(t for text in kept for t in _TOKEN.findall(text.lower()))
-    if not pred and not gold_tokens:
-        return 1.0
-    overlap = sum((pred & gold_tokens).values())
+    if not pred and not gold:
+        return 1.0, 1.0, 1.0
+    overlap = sum((pred & gold).values())
     p = overlap / max(1, sum(pred.values()))
-    r = overlap / max(1, sum(gold_tokens.values()))
-    return 2 * p * r / (p + r) if p + r else 0.0
+    r = overlap / max(1, sum(gold.values()))
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def score_table(pages: list[Page], probs: dict[str, np.ndarray], settings: list[tuple[float, float]], gap: int) -> np.ndarray:
+    """Mean page (P, R, F1) over all ``pages`` for each (threshold, min_share) (ungated pages: rules only)."""
+    rows = []
+    for threshold, min_share in settings:
+        scores = []
+        for p in pages:
+            if p.gated:
+                keep = lm.keep_mask(probs[p.pid], p.x1[:, 2], threshold, min_share, gap)
+            else:
+                keep = [ln.reason is None for ln in p.lines]
+            scores.append(page_scores([ln.norm for ln, k in zip(p.lines, keep) if k], p.gold))
+        rows.append(np.mean(scores, axis=0))
+    return np.array(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--min-precision", type=float, default=0.95)
     args = ap.parse_args(argv)
 
     with (args.data / "gold.jsonl").open(encoding="utf-8") as fh:
         gold = {row["id"]: row["main_content"] for row in map(json.loads, fh)}
     stop = frozenset(stopwords())
-    pages = []  # (id, lines, x1, labels, keep-mask)
+    pages: list[Page] = []
     for pid in sorted(gold):
         if int(pid) % 2:
             continue  # odd ids are held out
         lines, _ = prepare_lines((args.data / f"{pid}.txt").read_text(encoding="utf-8"))
-        if not lm.is_full_page(lines):
-            continue
-        x1 = lm.line_features(lines, stop)
-        free = np.array([line.reason is None for line in lines])
-        pages.append((pid, lines, x1, np.array(label_lines(lines, gold[pid]), dtype=float), free))
-    print(f"training pages (even ids, full-page gate): {len(pages)}")
+        page = Page(pid, lines, Counter(_TOKEN.findall(gold[pid].lower())), lm.is_full_page(lines))
+        if page.gated:
+            page.x1 = lm.line_features(lines, stop)
+            page.y = np.array(label_lines(lines, gold[pid]), dtype=float)
+            page.free = np.array([line.reason is None for line in lines])
+            page.weight = page_weights(page.x1[:, 2], page.free)
+        pages.append(page)
+    gated = [p for p in pages if p.gated]
+    print(f"training pages (even ids): {len(pages)}, full-page gate: {len(gated)}")
 
-    def stack(rows: list, index: int) -> np.ndarray:
-        return np.concatenate([r[index][r[4]] for r in rows])
+    # threshold from out-of-fold predictions: the whole pipeline refitted without each fold
+    oof: dict[str, np.ndarray] = {}
+    for k in range(FOLDS):
+        stage1, stage2 = fit_pipeline([p for i, p in enumerate(gated) if i % FOLDS != k])
+        model = lm.LineModel(stop, stage1, stage2, 0.5)
+        for p in gated[k::FOLDS]:
+            oof[p.pid] = lm.predict(model, p.lines)
+    settings = [(float(t), share) for t in np.round(np.arange(0.3, 0.951, 0.025), 3) for share in MIN_SHARES]
+    table = score_table(pages, oof, settings, GAP)
+    feasible = [i for i, row in enumerate(table) if row[0] >= args.min_precision]
+    best = max(feasible, key=lambda i: table[i][2]) if feasible else int(np.argmax(table[:, 0]))
+    for (threshold, share), (p, r, f1) in zip(settings, table):
+        mark = " <- chosen" if (threshold, share) == settings[best] else ""
+        print(f"  threshold {threshold:.3f} min_share {share:.2f}: out-of-fold even pages P {p:.4f} R {r:.4f} F1 {f1:.4f}{mark}")
 
-    def weights(rows: list) -> np.ndarray:
-        return np.concatenate([np.sqrt(1 + r[2][r[4], 1].clip(0)) for r in rows])  # ~sqrt(words)
-
-    # stage 1 on all training pages
-    x_all, y_all, w_all = stack(pages, 2), stack(pages, 3), weights(pages)
-    mean1, scale1 = standardise(x_all)
-    beta1 = fit_logistic((x_all - mean1) / scale1, y_all, w_all)
-
-    # stage-1 probabilities cross-fitted on two folds, for training stage 2
-    folds = [[p for p in pages if int(p[0]) // 2 % 2 == k] for k in (0, 1)]
-    p1_cross: dict[str, np.ndarray] = {}
-    for k in (0, 1):
-        train = folds[1 - k]
-        xf = stack(train, 2)
-        beta = fit_logistic((xf - mean1) / scale1, stack(train, 3), weights(train))
-        for page in folds[k]:
-            p1_cross[page[0]] = lm._sigmoid(lm._logit(page[2], mean1, scale1, beta))
-    x2_pages = [np.hstack([p[2], lm.context_features(p1_cross[p[0]])]) for p in pages]
-    x2 = np.concatenate([x[p[4]] for x, p in zip(x2_pages, pages)])
-    mean2, scale2 = standardise(x2)
-    beta2 = fit_logistic((x2 - mean2) / scale2, y_all, w_all)
-
-    # threshold: best mean page F1 on the training pages, scored on their lines
-    model = lm.LineModel(stop, mean1, scale1, beta1, mean2, scale2, beta2, 0.5)
-    probs = [lm.predict(model, p[1]) for p in pages]
-    golds = [Counter(_TOKEN.findall(gold[p[0]].lower())) for p in pages]
-    best = (0.0, 0.5)
-    for threshold in np.arange(0.15, 0.86, 0.05):
-        scores = [
-            page_f1([ln.norm for ln, pr in zip(p[1], prob) if ln.reason is None and pr >= threshold], g)
-            for p, prob, g in zip(pages, probs, golds)
-        ]
-        f1 = float(np.mean(scores))
-        print(f"  threshold {threshold:.2f}: train-page F1 {f1:.4f}")
-        if f1 > best[0]:
-            best = (f1, float(threshold))
-    print(f"chosen threshold {best[1]:.2f} (train-page F1 {best[0]:.4f})")
-
+    stage1, stage2 = fit_pipeline(gated)
     artifact = {
         "about": "storyline line classifier; built by benchmarks/train_line_model.py on pagetext-dev even ids",
         "features1": lm.N_FEATURES1,
+        "params": HGB_PARAMS,
         "stopwords": sorted(stop),
-        "mean1": np.round(mean1, 6).tolist(),
-        "scale1": np.round(scale1, 6).tolist(),
-        "weights1": np.round(beta1, 6).tolist(),
-        "mean2": np.round(mean2, 6).tolist(),
-        "scale2": np.round(scale2, 6).tolist(),
-        "weights2": np.round(beta2, 6).tolist(),
-        "threshold": round(best[1], 2),
+        "stage1": stage1.to_dict(),
+        "stage2": stage2.to_dict(),
+        "threshold": settings[best][0],
+        "min_share": settings[best][1],
+        "gap": GAP,
     }
     args.out.write_text(json.dumps(artifact, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB), threshold/min_share {settings[best]}")
     return 0
 
 

@@ -33,13 +33,18 @@ scores exactly 1.0; only partial overlaps carry sampling noise. See docs/dedup.m
 from __future__ import annotations
 
 import heapq
+import json
+import os
 import re
+import sqlite3
 import struct
 import unicodedata
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import xxhash
@@ -55,8 +60,12 @@ __all__ = [
     "Fingerprint",
     "Group",
     "GroupMember",
+    "IndexStorage",
+    "MemoryIndexStorage",
     "MemberLink",
     "MergedField",
+    "SqliteIndexStorage",
+    "SyncReport",
     "apply_group",
     "build_groups",
     "fingerprint",
@@ -330,17 +339,86 @@ class _Rows:
         return self._a.nbytes
 
 
-class DedupIndex:
-    """Incremental duplicate index; memory per indexed document is bounded (docs/dedup.md).
+@dataclass(slots=True)
+class _Entry:
+    """What the index stores about one similarity-searchable document."""
 
-    Only documents with at least ``min_words`` words and a content hash not seen before are
-    stored for similarity search; exact copies and short texts cost one hash-table entry.
-    Empty texts never match anything.
+    n_shingles: int
+    signature: np.ndarray
+    sketch: np.ndarray
+    bands: list[int]
+    anchors: list[int]
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """Candidate rows fetched from storage: ids, set sizes, signatures (2-D), sketches."""
+
+    ids: list[str]
+    n_shingles: list[int]
+    signatures: np.ndarray
+    sketches: list[np.ndarray]
+
+
+class IndexStorage(Protocol):
+    """Where a :class:`DedupIndex` keeps its rows and bucket tables.
+
+    Every fingerprint the index sees (``add`` or ``load``) takes the next *position*
+    (0, 1, 2, ...), whether or not it is stored for similarity search, so positions line up
+    with the knowledge base's fingerprints in arrival order. Band buckets keep their first
+    ``max_band_bucket`` members; an anchor bucket that would exceed ``max_anchor_bucket``
+    members is stopped (never queried or extended again).
     """
 
-    def __init__(self, cfg: DedupConfig | None = None) -> None:
-        self.cfg = cfg or DedupConfig()
-        self._bands, self._rows_per_band = self.cfg.lsh_params()
+    @property
+    def count(self) -> int:
+        """Number of positions recorded."""
+        ...
+
+    def distinct(self) -> int:
+        """Number of distinct content hashes recorded."""
+        ...
+
+    def id_at(self, pos: int) -> str | None:
+        """Article id at ``pos``; None when unknown (the storage cannot be verified)."""
+        ...
+
+    def twin(self, content_hash: str) -> str | None:
+        """First article id recorded with ``content_hash``."""
+        ...
+
+    def candidates(self, bands: list[int], anchors: list[int]) -> list[int]:
+        """Row handles in the live buckets of the given keys (sorted, distinct)."""
+        ...
+
+    def fetch(self, handles: list[int]) -> _Candidates: ...
+
+    def append(self, article_id: str, content_hash: str | None, entry: _Entry | None) -> None:
+        """Record the next position; a new content hash and/or a searchable entry."""
+        ...
+
+    def truncate(self, count: int) -> bool:
+        """Forget positions ``>= count`` exactly; False when this storage cannot."""
+        ...
+
+    def clear(self) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def memory_bytes(self) -> int: ...
+
+
+class MemoryIndexStorage:
+    """Rows in growable numpy arrays, buckets in Python dicts (about 8 KB per document)."""
+
+    def __init__(self, cfg: DedupConfig) -> None:
+        self.cfg = cfg
+        self.clear()
+
+    def clear(self) -> None:
+        self._count = 0
         self._ids: list[str] = []  # row -> article id
         self._n_shingles = array("I")  # row -> shingle-set size
         self._sigs = _Rows(self.cfg.num_perm)
@@ -349,74 +427,21 @@ class DedupIndex:
         self._band_buckets: dict[int, int | list[int]] = {}
         self._anchor_buckets: dict[int, int | list[int]] = {}
 
-    def __len__(self) -> int:
-        """Number of distinct texts seen (exact copies are not counted twice)."""
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def distinct(self) -> int:
         return len(self._by_hash)
 
-    def add(self, fp: Fingerprint) -> list[DupMatch]:
-        """Match ``fp`` against everything already indexed, then index it.
+    def id_at(self, pos: int) -> str | None:
+        return None  # positions are not kept: a non-empty memory index is rebuilt by sync()
 
-        Returns the matches, strongest first. An exact copy returns only its ``exact`` match:
-        the first copy already carries every other link.
-        """
-        self._check(fp)
-        if fp.n_words == 0:
-            return []
-        twin = self._by_hash.get(fp.content_hash)
-        if twin is not None:
-            return [] if twin == fp.article_id else [DupMatch(fp.article_id, twin, "exact", 1.0, 1.0)]
-        matches = self._query(fp) if fp.n_words >= self.cfg.min_words else []
-        self._insert(fp)
-        return matches
+    def twin(self, content_hash: str) -> str | None:
+        return self._by_hash.get(content_hash)
 
-    def load(self, fps: Iterable[Fingerprint]) -> None:
-        """Rebuild from persisted fingerprints, in their original order, without matching."""
-        for fp in fps:
-            self._check(fp)
-            if fp.n_words and fp.content_hash not in self._by_hash:
-                self._insert(fp)
-
-    def bucket_keys(self, fp: Fingerprint) -> tuple[list[int], list[int]]:
-        """``(band keys, anchor keys)`` of ``fp``: the keys a sharded index partitions on."""
-        data = fp.signature.astype("<u4").tobytes()
-        width = 4 * self._rows_per_band
-        bands = [xxhash.xxh3_64_intdigest(data[i * width : (i + 1) * width], i) for i in range(self._bands)]
-        return bands, fp.sketch[: self.cfg.anchors].tolist()
-
-    def memory_bytes(self) -> int:
-        """Bytes held by the signature and sketch arrays (excludes the hash tables)."""
-        return self._sigs.nbytes + self._sketches.nbytes
-
-    # ---- internals
-
-    def _check(self, fp: Fingerprint) -> None:
-        cfg = self.cfg
-        made = (fp.shingle, fp.seed, len(fp.signature), len(fp.sketch))
-        if made != (cfg.shingle, cfg.seed, cfg.num_perm, min(fp.n_shingles, cfg.sketch_size)):
-            raise ConfigError(
-                f"dedup: fingerprint {fp.article_id!r} was made with other settings than the index "
-                f"(shingle={fp.shingle}, seed={fp.seed}, num_perm={len(fp.signature)}, sketch={len(fp.sketch)})",
-                hint="re-fingerprint the articles with the index's DedupConfig",
-            )
-
-    def _insert(self, fp: Fingerprint) -> None:
-        self._by_hash[fp.content_hash] = fp.article_id
-        if fp.n_words < self.cfg.min_words:
-            return
-        row = len(self._ids)
-        self._ids.append(fp.article_id)
-        self._n_shingles.append(fp.n_shingles)
-        self._sigs.append(fp.signature)
-        self._sketches.append(fp.sketch)
-        bands, anchors = self.bucket_keys(fp)
-        for key in bands:
-            _bucket_add(self._band_buckets, key, row, self.cfg.max_band_bucket, stop_when_full=False)
-        for key in anchors:
-            _bucket_add(self._anchor_buckets, key, row, self.cfg.max_anchor_bucket, stop_when_full=True)
-
-    def _candidates(self, fp: Fingerprint) -> list[int]:
+    def candidates(self, bands: list[int], anchors: list[int]) -> list[int]:
         found: set[int] = set()
-        bands, anchors = self.bucket_keys(fp)
         for table, keys in ((self._band_buckets, bands), (self._anchor_buckets, anchors)):
             for key in keys:
                 hit = table.get(key)
@@ -428,34 +453,40 @@ class DedupIndex:
                     found.update(hit)
         return sorted(found)
 
-    def _query(self, fp: Fingerprint) -> list[DupMatch]:
-        rows = self._candidates(fp)
-        if not rows:
-            return []
-        idx = np.asarray(rows, dtype=np.intp)
-        jaccard = np.count_nonzero(self._sigs.take(idx) == fp.signature, axis=1) / self.cfg.num_perm
-        matches = []
-        for row, sim in zip(rows, jaccard.tolist(), strict=True):
-            other = self._ids[row]
-            if other == fp.article_id:
-                continue
-            n_other = self._n_shingles[row]
-            sketch = self._sketches.row(row)[: min(n_other, self.cfg.sketch_size)]  # rest is unset
-            contained = _containment(fp.sketch, fp.n_shingles, sketch, n_other)
-            reason = self._verdict(sim, contained, fp.n_shingles, n_other)
-            if reason:
-                matches.append(DupMatch(fp.article_id, other, reason, sim, contained))
-        matches.sort(key=lambda m: (-m.similarity, -m.containment, m.other_id))
-        return matches
+    def fetch(self, handles: list[int]) -> _Candidates:
+        idx = np.asarray(handles, dtype=np.intp)
+        n = [self._n_shingles[h] for h in handles]
+        sketches = [self._sketches.row(h)[: min(k, self.cfg.sketch_size)] for h, k in zip(handles, n, strict=True)]
+        return _Candidates([self._ids[h] for h in handles], n, self._sigs.take(idx), sketches)
 
-    def _verdict(self, sim: float, contained: float, n_a: int, n_b: int) -> str | None:
-        cfg = self.cfg
-        if sim >= cfg.jaccard_threshold:
-            return "near_duplicate"
-        ratio = min(n_a, n_b) / max(n_a, n_b, 1)
-        if contained >= cfg.containment_threshold and ratio >= cfg.min_length_ratio:
-            return "contained"
+    def append(self, article_id: str, content_hash: str | None, entry: _Entry | None) -> None:
+        self._count += 1
+        if content_hash is not None:
+            self._by_hash[content_hash] = article_id
+        if entry is None:
+            return
+        row = len(self._ids)
+        self._ids.append(article_id)
+        self._n_shingles.append(entry.n_shingles)
+        self._sigs.append(entry.signature)
+        self._sketches.append(entry.sketch)
+        for key in entry.bands:
+            _bucket_add(self._band_buckets, key, row, self.cfg.max_band_bucket, stop_when_full=False)
+        for key in entry.anchors:
+            _bucket_add(self._anchor_buckets, key, row, self.cfg.max_anchor_bucket, stop_when_full=True)
+
+    def truncate(self, count: int) -> bool:
+        return count == self._count
+
+    def flush(self) -> None:
         return None
+
+    def close(self) -> None:
+        return None
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the signature and sketch arrays (excludes the hash tables)."""
+        return self._sigs.nbytes + self._sketches.nbytes
 
 
 def _bucket_add(table: dict[int, int | list[int]], key: int, row: int, cap: int, *, stop_when_full: bool) -> None:
@@ -474,6 +505,410 @@ def _bucket_add(table: dict[int, int | list[int]], key: int, row: int, cap: int,
         hit.append(row)
     elif stop_when_full:
         table[key] = _STOP
+
+
+_SQLITE_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- one row per position; n_shingles, sig and sketch only for documents stored for similarity search
+CREATE TABLE log (pos INTEGER PRIMARY KEY, article_id TEXT NOT NULL, n_shingles INTEGER, sig BLOB, sketch BLOB);
+CREATE TABLE hashes (hash BLOB PRIMARY KEY, pos INTEGER NOT NULL, article_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE bands (key INTEGER NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (key, pos)) WITHOUT ROWID;
+CREATE TABLE anchors (key INTEGER NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (key, pos)) WITHOUT ROWID;
+"""
+_SQLITE_VERSION = "1"
+_SQLITE_FILES = ("", "-wal", "-shm", "-journal")
+_SIGNED = 1 << 63
+
+
+class _StaleCache(Exception):
+    """The cache file belongs to other settings or is inconsistent: rebuild it."""
+
+
+class SqliteIndexStorage:
+    """The index in its own SQLite file: a rebuildable cache of the stored fingerprints.
+
+    Memory is bounded by the SQLite page cache (``cache_mib``), not by the corpus. Writes go
+    into one transaction committed every ``commit_every`` appends and on :meth:`flush` /
+    :meth:`close`; ``synchronous=OFF`` because a lost or torn file is detected on open and
+    rebuilt by :meth:`DedupIndex.sync`. Anchor buckets keep up to ``cap + 1`` entries: the
+    extra one marks the bucket stopped, so dropping positions (:meth:`truncate`) restores
+    exactly the state a fresh build would have.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], cfg: DedupConfig, *, commit_every: int = 1000,
+                 cache_mib: int = 64) -> None:
+        self.path = Path(path)
+        self.cfg = cfg
+        self.commit_every = commit_every
+        self.cache_mib = cache_mib
+        self.reset_reason: str | None = None  # why the file was recreated on open, if it was
+        self._settings = json.dumps(_structure(cfg), sort_keys=True)
+        try:
+            self._connect(create=not self.path.exists())
+        except (sqlite3.DatabaseError, _StaleCache) as exc:
+            self.reset_reason = str(exc) or type(exc).__name__
+            self._reset()
+
+    # ---- lifecycle
+
+    def _connect(self, *, create: bool) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            for pragma in ("journal_mode = WAL", "synchronous = OFF", f"cache_size = {-1024 * self.cache_mib}",
+                           "temp_store = FILE", "mmap_size = 0"):
+                self._conn.execute(f"PRAGMA {pragma}")
+            if create:
+                self._conn.executescript(_SQLITE_SCHEMA)
+                self._conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+                    ("version", _SQLITE_VERSION), ("settings", self._settings), ("count", "0"), ("distinct", "0")])
+            self._load_meta()
+        except BaseException:
+            self._conn.close()
+            raise
+        self._pending = 0
+        self._looked_up: tuple[list[int], list[int], dict[int, list[int]], dict[int, list[int]]] | None = None
+        self._conn.execute("BEGIN")
+
+    def _load_meta(self) -> None:
+        meta = dict(self._conn.execute("SELECT name, value FROM meta").fetchall())
+        if meta.get("version") != _SQLITE_VERSION:
+            raise _StaleCache("cache format version differs")
+        if meta.get("settings") != self._settings:
+            raise _StaleCache("cache made with other dedup settings")
+        self._count = int(meta["count"])
+        self._distinct = int(meta["distinct"])
+        last = self._conn.execute("SELECT max(pos) FROM log").fetchone()[0]
+        if (last if last is not None else -1) != self._count - 1:
+            raise _StaleCache("cache log does not match its count")
+
+    def _reset(self) -> None:
+        for suffix in _SQLITE_FILES:
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self._connect(create=True)
+
+    def clear(self) -> None:
+        self._conn.rollback()
+        self._conn.close()
+        self._reset()
+
+    def flush(self) -> None:
+        """Commit what was appended (and the count that goes with it)."""
+        self._conn.executemany("UPDATE meta SET value = ? WHERE name = ?",
+                               [(str(self._count), "count"), (str(self._distinct), "distinct")])
+        self._conn.execute("COMMIT")
+        self._conn.execute("BEGIN")
+        self._pending = 0
+
+    def close(self) -> None:
+        if self._conn is None:
+            return
+        self.flush()
+        self._conn.execute("COMMIT")
+        self._conn.close()
+        self._conn = None  # type: ignore[assignment]
+
+    # ---- reads
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def distinct(self) -> int:
+        return self._distinct
+
+    def id_at(self, pos: int) -> str | None:
+        row = self._conn.execute("SELECT article_id FROM log WHERE pos = ?", (pos,)).fetchone()
+        return None if row is None else row[0]
+
+    def twin(self, content_hash: str) -> str | None:
+        key = bytes.fromhex(content_hash)
+        row = self._conn.execute("SELECT article_id FROM hashes WHERE hash = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def candidates(self, bands: list[int], anchors: list[int]) -> list[int]:
+        band_hits, anchor_hits = self._lookup(bands, anchors)
+        found = {pos for hits in band_hits.values() for pos in hits}
+        cap = self.cfg.max_anchor_bucket
+        for hits in anchor_hits.values():
+            if len(hits) <= cap:  # cap + 1 entries: a stopped bucket
+                found.update(hits)
+        return sorted(found)
+
+    def _lookup(self, bands: list[int], anchors: list[int]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Bucket contents per key, in one query; remembered for the :meth:`append` that follows."""
+        sql = _lookup_sql(len(bands), len(anchors))
+        band_hits: dict[int, list[int]] = {}
+        anchor_hits: dict[int, list[int]] = {}
+        for kind, key, pos in self._conn.execute(sql, [*map(_signed, bands), *anchors]):
+            (anchor_hits if kind else band_hits).setdefault(key, []).append(pos)
+        self._looked_up = (bands, anchors, band_hits, anchor_hits)
+        return band_hits, anchor_hits
+
+    def fetch(self, handles: list[int]) -> _Candidates:
+        marks = ",".join("?" * len(handles))
+        sql = f"SELECT article_id, n_shingles, sig, sketch FROM log WHERE sig NOT NULL AND pos IN ({marks})"
+        rows = self._conn.execute(sql, handles).fetchall()
+        if len(rows) != len(handles):
+            raise sqlite3.DatabaseError("dedup cache: bucket entry without its row")
+        sigs = np.frombuffer(b"".join(r[2] for r in rows), dtype="<u4").reshape(len(rows), self.cfg.num_perm)
+        sketches = [np.frombuffer(r[3], dtype="<u4") for r in rows]
+        return _Candidates([r[0] for r in rows], [r[1] for r in rows], sigs, sketches)
+
+    # ---- writes
+
+    def append(self, article_id: str, content_hash: str | None, entry: _Entry | None) -> None:
+        c = self._conn
+        pos = self._count
+        if entry is None:
+            c.execute("INSERT INTO log (pos, article_id) VALUES (?, ?)", (pos, article_id))
+        else:
+            c.execute("INSERT INTO log VALUES (?, ?, ?, ?, ?)", (
+                pos, article_id, entry.n_shingles, entry.signature.astype("<u4").tobytes(),
+                entry.sketch.astype("<u4").tobytes()))
+            self._add_to_buckets(pos, entry)
+        if content_hash is not None:
+            c.execute("INSERT INTO hashes VALUES (?, ?, ?)", (bytes.fromhex(content_hash), pos, article_id))
+            self._distinct += 1
+        self._count += 1
+        self._pending += 1
+        if self._pending >= self.commit_every:
+            self.flush()
+
+    def _add_to_buckets(self, pos: int, entry: _Entry) -> None:
+        looked = self._looked_up
+        if looked is not None and looked[0] is entry.bands and looked[1] is entry.anchors:
+            band_hits, anchor_hits = looked[2], looked[3]
+        else:
+            band_hits, anchor_hits = self._lookup(entry.bands, entry.anchors)
+        self._looked_up = None
+        for table, keys, hits, cap in (
+            ("bands", map(_signed, entry.bands), band_hits, self.cfg.max_band_bucket),
+            ("anchors", entry.anchors, anchor_hits, self.cfg.max_anchor_bucket + 1),
+        ):
+            room = [k for k in dict.fromkeys(keys) if len(hits.get(k, ())) < cap]
+            if room:
+                values = ",".join(["(?,?)"] * len(room))
+                self._conn.execute(f"INSERT INTO {table} VALUES {values}", [x for k in room for x in (k, pos)])
+
+    def truncate(self, count: int) -> bool:
+        """Drop positions ``>= count`` (full scans of the bucket tables: only after a crash)."""
+        if count >= self._count:
+            return count == self._count
+        c = self._conn
+        for table in ("log", "hashes", "bands", "anchors"):
+            c.execute(f"DELETE FROM {table} WHERE pos >= ?", (count,))
+        self._count = count
+        self._distinct = c.execute("SELECT count(*) FROM hashes").fetchone()[0]
+        self.flush()
+        return True
+
+    def memory_bytes(self) -> int:
+        """The page-cache bound (SQLite allocates it lazily)."""
+        return self.cache_mib << 20
+
+
+@lru_cache(maxsize=256)
+def _lookup_sql(n_bands: int, n_anchors: int) -> str:
+    return (f"SELECT 0, key, pos FROM bands WHERE key IN ({','.join('?' * n_bands)}) UNION ALL "
+            f"SELECT 1, key, pos FROM anchors WHERE key IN ({','.join('?' * n_anchors)})")
+
+
+def _signed(key: int) -> int:
+    """A uint64 band key as the int64 SQLite stores."""
+    return key - (1 << 64) if key >= _SIGNED else key
+
+
+def _structure(cfg: DedupConfig) -> dict[str, object]:
+    """The settings that decide what an index contains (thresholds only affect verification)."""
+    names = ("num_perm", "shingle", "sketch_size", "seed", "min_words", "lsh_threshold", "lsh_weights",
+             "anchors", "max_band_bucket", "max_anchor_bucket")
+    return {name: getattr(cfg, name) for name in names}
+
+
+FingerprintSource = Callable[[int], Iterable["Fingerprint | bytes"]]
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What :meth:`DedupIndex.sync` did."""
+
+    kept: int  # positions already indexed and verified
+    dropped: int  # positions the cache had beyond the knowledge base (a killed run)
+    loaded: int  # fingerprints indexed from the knowledge base
+    rebuilt: str | None  # why the index was rebuilt from scratch, if it was
+
+
+class DedupIndex:
+    """Incremental duplicate index; memory per indexed document is bounded (docs/dedup.md).
+
+    Only documents with at least ``min_words`` words and a content hash not seen before are
+    stored for similarity search; exact copies and short texts cost one hash-table entry.
+    Empty texts never match anything. Storage is in memory unless opened with a path
+    (:meth:`open`), which keeps it in a SQLite cache file with flat memory use.
+    """
+
+    def __init__(self, cfg: DedupConfig | None = None, storage: IndexStorage | None = None) -> None:
+        self.cfg = cfg or DedupConfig()
+        self._bands, self._rows_per_band = self.cfg.lsh_params()
+        self.storage: IndexStorage = storage if storage is not None else MemoryIndexStorage(self.cfg)
+
+    @classmethod
+    def open(cls, cfg: DedupConfig | None = None, path: str | os.PathLike[str] | None = None,
+             **storage_options: int) -> DedupIndex:
+        """An index in memory (``path=None``) or in the SQLite cache file ``path``.
+
+        Call :meth:`sync` before the first :meth:`add`, and :meth:`close` at the end.
+        """
+        cfg = cfg or DedupConfig()
+        if path is None:
+            return cls(cfg)
+        return cls(cfg, SqliteIndexStorage(path, cfg, **storage_options))
+
+    def __enter__(self) -> DedupIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        """Number of distinct texts seen (exact copies are not counted twice)."""
+        return self.storage.distinct()
+
+    @property
+    def count(self) -> int:
+        """Number of fingerprints seen (``add`` and ``load`` calls), i.e. the next position."""
+        return self.storage.count
+
+    def add(self, fp: Fingerprint) -> list[DupMatch]:
+        """Match ``fp`` against everything already indexed, then index it.
+
+        Returns the matches, strongest first. An exact copy returns only its ``exact`` match:
+        the first copy already carries every other link.
+        """
+        self._check(fp)
+        if fp.n_words == 0:
+            self.storage.append(fp.article_id, None, None)
+            return []
+        twin = self.storage.twin(fp.content_hash)
+        if twin is not None:
+            self.storage.append(fp.article_id, None, None)
+            return [] if twin == fp.article_id else [DupMatch(fp.article_id, twin, "exact", 1.0, 1.0)]
+        keys = self.bucket_keys(fp) if fp.n_words >= self.cfg.min_words else None
+        matches = self._query(fp, *keys) if keys else []
+        self._insert(fp, keys)
+        return matches
+
+    def load(self, fps: Iterable[Fingerprint | bytes]) -> int:
+        """Index persisted fingerprints, in their original order, without matching; returns how many."""
+        n = 0
+        for item in fps:
+            fp = Fingerprint.from_bytes(item) if isinstance(item, bytes | bytearray | memoryview) else item
+            self._check(fp)
+            if fp.n_words and self.storage.twin(fp.content_hash) is None:
+                self._insert(fp, self.bucket_keys(fp) if fp.n_words >= self.cfg.min_words else None)
+            else:
+                self.storage.append(fp.article_id, None, None)
+            n += 1
+        return n
+
+    def sync(self, count: int, fingerprints_from: FingerprintSource) -> SyncReport:
+        """Bring the index in line with the ``count`` fingerprints the knowledge base holds.
+
+        ``fingerprints_from(pos)`` yields the stored fingerprints (objects or bytes) from
+        0-based arrival position ``pos`` on. Positions the index has beyond ``count`` (a run
+        killed after the cache committed, before the knowledge base did) are dropped exactly;
+        the ids at the first and last common positions must agree with the knowledge base,
+        otherwise the index is rebuilt from scratch; then the missing tail is loaded.
+        """
+        s = self.storage
+        dropped = max(0, s.count - count)
+        rebuilt = None
+        if dropped and not s.truncate(count):
+            rebuilt, dropped = "index ahead of the knowledge base", 0
+        kept = 0 if rebuilt else min(s.count, count)
+        tail: Iterator[Fingerprint | bytes] | None = None
+        if kept:
+            tail = iter(fingerprints_from(kept - 1))
+            if s.id_at(0) != _first_id(fingerprints_from(0)) or s.id_at(kept - 1) != _first_id(tail):
+                rebuilt, tail, kept = "index does not match the knowledge base", None, 0
+        if rebuilt or (kept == 0 and s.count):
+            rebuilt = rebuilt or "index does not match the knowledge base"
+            s.clear()
+            dropped = 0
+        loaded = self.load(tail if tail is not None else fingerprints_from(0)) if count > kept else 0
+        s.flush()
+        return SyncReport(kept, dropped, loaded, rebuilt)
+
+    def flush(self) -> None:
+        """Commit the storage's pending writes (no-op in memory)."""
+        self.storage.flush()
+
+    def close(self) -> None:
+        """Flush and release the storage."""
+        self.storage.close()
+
+    def bucket_keys(self, fp: Fingerprint) -> tuple[list[int], list[int]]:
+        """``(band keys, anchor keys)`` of ``fp``: the keys a sharded index partitions on."""
+        data = fp.signature.astype("<u4").tobytes()
+        width = 4 * self._rows_per_band
+        bands = [xxhash.xxh3_64_intdigest(data[i * width : (i + 1) * width], i) for i in range(self._bands)]
+        return bands, fp.sketch[: self.cfg.anchors].tolist()
+
+    def memory_bytes(self) -> int:
+        """Memory-storage: bytes of the signature and sketch arrays; SQLite: the page-cache bound."""
+        return self.storage.memory_bytes()
+
+    # ---- internals
+
+    def _check(self, fp: Fingerprint) -> None:
+        cfg = self.cfg
+        made = (fp.shingle, fp.seed, len(fp.signature), len(fp.sketch))
+        if made != (cfg.shingle, cfg.seed, cfg.num_perm, min(fp.n_shingles, cfg.sketch_size)):
+            raise ConfigError(
+                f"dedup: fingerprint {fp.article_id!r} was made with other settings than the index "
+                f"(shingle={fp.shingle}, seed={fp.seed}, num_perm={len(fp.signature)}, sketch={len(fp.sketch)})",
+                hint="re-fingerprint the articles with the index's DedupConfig",
+            )
+
+    def _insert(self, fp: Fingerprint, keys: tuple[list[int], list[int]] | None) -> None:
+        entry = None if keys is None else _Entry(fp.n_shingles, fp.signature, fp.sketch, *keys)
+        self.storage.append(fp.article_id, fp.content_hash, entry)
+
+    def _query(self, fp: Fingerprint, bands: list[int], anchors: list[int]) -> list[DupMatch]:
+        handles = self.storage.candidates(bands, anchors)
+        if not handles:
+            return []
+        found = self.storage.fetch(handles)
+        jaccard = np.count_nonzero(found.signatures == fp.signature, axis=1) / self.cfg.num_perm
+        matches = []
+        for other, n_other, sketch, sim in zip(found.ids, found.n_shingles, found.sketches, jaccard.tolist(),
+                                               strict=True):
+            if other == fp.article_id:
+                continue
+            contained = _containment(fp.sketch, fp.n_shingles, sketch, n_other)
+            reason = self._verdict(sim, contained, fp.n_shingles, n_other)
+            if reason:
+                matches.append(DupMatch(fp.article_id, other, reason, sim, contained))
+        matches.sort(key=lambda m: (-m.similarity, -m.containment, m.other_id))
+        return matches
+
+    def _verdict(self, sim: float, contained: float, n_a: int, n_b: int) -> str | None:
+        cfg = self.cfg
+        if sim >= cfg.jaccard_threshold:
+            return "near_duplicate"
+        ratio = min(n_a, n_b) / max(n_a, n_b, 1)
+        if contained >= cfg.containment_threshold and ratio >= cfg.min_length_ratio:
+            return "contained"
+        return None
+
+
+def _first_id(fps: Iterable[Fingerprint | bytes]) -> str | None:
+    """Article id of the first fingerprint (consumes one item), None when there is none."""
+    for item in fps:
+        return Fingerprint.from_bytes(item).article_id if isinstance(item, bytes | bytearray | memoryview) \
+            else item.article_id
+    return None
 
 
 # --------------------------------------------------------------------------- groups

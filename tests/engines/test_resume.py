@@ -83,3 +83,34 @@ def test_sigkill_then_resume_equals_uninterrupted_run(tmp_path, kill_after):
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     run([src], db, RunOptions(batch_size=64))
     assert _strip_run_ids(_snapshot(db)) == reference
+
+
+@pytest.mark.parametrize("damage", ["delete", "corrupt"])
+def test_lost_or_corrupt_dedup_cache_is_rebuilt(tmp_path, damage):
+    src = _corpus(tmp_path / "in", n_jsonl=40, n_txt=3)
+    db = tmp_path / "kb.db"
+    run([src], db)
+    cache = Path(f"{db}.dedup")
+    assert cache.exists()
+    if damage == "delete":
+        cache.unlink()
+    else:
+        cache.write_bytes(b"garbage" * 1000)
+    # a re-scrape of an already stored article arrives: the rebuilt index must still find it
+    (src / "rescrape.txt").write_text("Copied\n\n" + BODY.format(topic="plan 1 for zone 1", n=1))
+    report = run([src], db)
+    assert report.articles_new == 1 and report.stats["dedup"]["index_loaded"] == 43
+    with Store(db) as s:
+        groups = {r["article_id"]: r["group_id"] for r in iter_rows(s, "duplicates")}
+        ids = {r["source_id"]: r["id"] for r in iter_rows(s, "articles")}
+    assert groups[ids["rescrape"]] == groups[ids["note1"]]
+
+
+def test_memory_and_disk_dedup_index_agree(tmp_path):
+    src = _corpus(tmp_path / "in", n_jsonl=200, n_txt=5)
+    snaps = []
+    for mode in ("memory", "disk"):
+        db = tmp_path / f"{mode}.db"
+        run([src], db, RunOptions(dedup_index=mode))
+        snaps.append(_strip_run_ids(_snapshot(db)))
+    assert snaps[0] == snaps[1]

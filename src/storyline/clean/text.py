@@ -32,7 +32,6 @@ from ..model import Span
 from . import header
 
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_WS = re.compile(r"\s+")
 _MAX_RULE_LINE = 3000  # longer lines are prose; line rules never look at them
 
 # markdown syntax (each pattern bounded, no nested quantifiers)
@@ -73,8 +72,8 @@ class _Line:
     md: list[tuple[int, int, str]] = field(default_factory=list)
     reason: str | None = None
     rule: str | None = None
-
     words: int = 0
+    low: str = ""  # ``norm`` in lower case: what rule patterns are matched against
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +95,33 @@ class Rule:
     min_parts: int = 3
 
 
+_ESCAPE = re.compile(r"\\.")
+
+
+def _compile_lower(name: str, pattern: str) -> re.Pattern[str]:
+    """Compile a rule pattern written in lower case; it is matched against lower-cased lines,
+    which is case-insensitive matching without the cost of ``re.IGNORECASE``."""
+    if any(ch.isupper() for ch in _ESCAPE.sub("", pattern)):
+        raise ValueError(f"rule {name}: patterns must be written in lower case")
+    return re.compile(pattern)
+
+
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[Rule, ...]:
-    """The rules of ``clean/rules/text.toml``, compiled (case-insensitive)."""
+    """The rules of ``clean/rules/text.toml``, compiled (matched against lower-cased lines)."""
     raw = tomllib.loads(resources.files("storyline.clean.rules").joinpath("text.toml").read_text("utf-8"))
     rules = []
     for item in raw["rule"]:
-        flags = re.IGNORECASE
         rules.append(
             Rule(
                 name=item["name"],
                 reason=item["reason"],
                 kind=item["kind"],
                 scope=item.get("scope", "any"),
-                pattern=re.compile(item["pattern"], flags),
+                pattern=_compile_lower(item["name"], item["pattern"]),
                 description=item["description"],
                 max_words=item.get("max_words"),
-                end=re.compile(item["end"], flags) if "end" in item else None,
+                end=_compile_lower(item["name"], item["end"]) if "end" in item else None,
                 max_lines=item.get("max_lines", 15),
                 max_items=item.get("max_items", 12),
                 head_lines=item.get("head_lines", 15),
@@ -167,7 +176,8 @@ def _split_lines(text: str, *, markdown: bool) -> list[_Line]:
             line = _Line(start, start + len(stripped), stripped, "", blank)
             line.md = _markdown_spans(stripped, start) if markdown else []
             line.norm = _normalise(stripped, start, line.md)
-            line.words = len(line.norm.split())
+            line.words = line.norm.count(" ") + 1 if line.norm else 0
+            line.low = line.norm.lower()
             lines.append(line)
             blank = False
         else:
@@ -223,13 +233,13 @@ def _drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, st
 
 def _normalise(line: str, offset: int, md: list[tuple[int, int, str]]) -> str:
     if not md:
-        return _WS.sub(" ", line)
+        return " ".join(line.split())  # collapses whitespace runs like ``\s+`` (same character class)
     parts, pos = [], 0
     for s, e, _ in md:
         parts.append(line[pos : s - offset])
         pos = e - offset
     parts.append(line[pos:])
-    return _WS.sub(" ", "".join(parts)).strip()
+    return " ".join("".join(parts).split())
 
 
 # ---------------------------------------------------------------- rules
@@ -249,18 +259,17 @@ def _in_scope(rule: Rule, index: int, total: int, first_body: int) -> bool:
 
 
 def _line_hit(rule: Rule, line: _Line) -> bool:
-    norm = line.norm
-    if not norm or len(norm) > _MAX_RULE_LINE:
-        return False
+    """Whether a rule of a kind other than ``line`` fires on ``line`` (scope checked by the caller)."""
     if rule.max_words is not None and line.words > rule.max_words:
         return False
+    low = line.low
     if rule.kind == "prefix":
-        return rule.pattern.match(norm) is not None
+        return rule.pattern.match(low) is not None
     if rule.kind == "search":
-        return rule.pattern.search(norm) is not None
+        return rule.pattern.search(low) is not None
     if rule.kind == "separated":
-        return _is_separated(rule, norm)
-    return rule.pattern.fullmatch(norm) is not None
+        return _is_separated(rule, low)
+    return rule.pattern.fullmatch(low) is not None
 
 
 def _is_separated(rule: Rule, norm: str) -> bool:
@@ -271,45 +280,113 @@ def _is_separated(rule: Rule, norm: str) -> bool:
     return len(parts) >= rule.min_parts and all(len(part.split()) <= 6 for part in parts)
 
 
-@lru_cache(maxsize=1)
-def _line_rules_pattern() -> re.Pattern[str]:
-    """All ``line`` rules as one alternation (group ``r<k>`` = k-th rule), tried in file order."""
-    parts = [f"(?P<r{k}>{rule.pattern.pattern})" for k, rule in enumerate(load_rules()) if rule.kind == "line"]
-    return re.compile("|".join(parts), re.IGNORECASE)
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """The rules prepared for matching: ``line`` rules as one alternation, the others in order,
+    each with a page-level screen (:func:`_screen`)."""
+
+    rules: tuple[Rule, ...]
+    line_pattern: re.Pattern[str]  # group ``r<k>`` = k-th rule
+    line_max_words: int
+    others: tuple[tuple[int, Rule, re.Pattern[str]], ...]
+
+
+def _page_pattern(rule: Rule) -> re.Pattern[str]:
+    """The rule's pattern for one pass over the whole page (lines joined by ``\n``)."""
+    body = rule.pattern.pattern
+    if rule.kind == "prefix":
+        body = f"^(?:{body})"
+    elif rule.kind in {"list", "block"}:
+        body = f"^(?:{body})$"
+    return re.compile(body, re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
-def _max_line_words() -> int:
-    return max(rule.max_words or _MAX_RULE_LINE for rule in load_rules() if rule.kind == "line")
-
-
-def _first_rule(line: _Line, index: int, total: int, first_body: int) -> Rule | None:
-    """The first rule in file order that fires on ``line``."""
+def _compiled() -> _Compiled:
     rules = load_rules()
-    combined = _line_rules_pattern().fullmatch(line.norm) if line.words <= _max_line_words() else None
-    first_line = int(combined.lastgroup[1:]) if combined and combined.lastgroup else len(rules)
-    for k, rule in enumerate(rules):
-        if not _in_scope(rule, index, total, first_body):
-            continue
-        if rule.kind == "line" and k < first_line:
-            continue  # the combined pattern already said it does not match
-        if rule.kind == "line" and k == first_line:
-            if rule.max_words is None or line.words <= rule.max_words:
-                return rule
-            continue
-        if _line_hit(rule, line):
+    line_rules = [(k, rule) for k, rule in enumerate(rules) if rule.kind == "line"]
+    pattern = re.compile("|".join(f"(?P<r{k}>{rule.pattern.pattern})" for k, rule in line_rules))
+    max_words = max(rule.max_words or _MAX_RULE_LINE for _, rule in line_rules)
+    others = tuple((k, rule, _page_pattern(rule)) for k, rule in enumerate(rules) if rule.kind != "line")
+    return _Compiled(rules, pattern, max_words, others)
+
+
+def _screen(lines: list[_Line]) -> dict[int, set[int]]:
+    """For each non-``line`` rule, the lines it may fire on: one regex pass over the page.
+
+    A line's own match is also a match in the joined page (``^``/``$`` are line anchors there),
+    unless an earlier page-level match overlaps it; every line a page-level match overlaps is
+    kept, so the screen never drops a line the per-line test would accept.
+    """
+    joined: dict[int | None, tuple[str, list[int]]] = {}
+    out: dict[int, set[int]] = {}
+    for k, rule, page in _compiled().others:
+        if rule.max_words not in joined:  # lines over the rule's word limit never fire: blank them
+            texts = [line.low if rule.max_words is None or line.words <= rule.max_words else "" for line in lines]
+            starts = [0]
+            for text in texts[:-1]:
+                starts.append(starts[-1] + len(text) + 1)
+            joined[rule.max_words] = ("\n".join(texts), starts)
+        text, starts = joined[rule.max_words]
+        counts: dict[int, int] = {}
+        for m in page.finditer(text):
+            first = bisect.bisect_right(starts, m.start()) - 1
+            last = bisect.bisect_right(starts, max(m.start(), m.end() - 1)) - 1
+            for i in range(first, last + 1):
+                counts[i] = counts.get(i, 0) + 1
+        # a separated line needs min_parts - 1 separators (they never span a line break)
+        need = rule.min_parts - 1 if rule.kind == "separated" else 1
+        out[k] = {i for i, c in counts.items() if c >= need}
+    return out
+
+
+def _first_rule(line: _Line, index: int, total: int, first_body: int, screen: dict[int, set[int]]) -> Rule | None:
+    """The first rule in file order that fires on ``line``.
+
+    The combined alternation finds the first ``line`` rule whose pattern matches; a later
+    alternative may still match when that rule is out of scope or over its word limit, so
+    those cases fall back to trying the ``line`` rules one by one.
+    """
+    c = _compiled()
+    first_line, exact = len(c.rules), True
+    if line.words <= c.line_max_words:
+        m = c.line_pattern.fullmatch(line.low)
+        if m is not None and m.lastgroup:
+            k = int(m.lastgroup[1:])
+            rule = c.rules[k]
+            if (rule.max_words is None or line.words <= rule.max_words) and _in_scope(rule, index, total, first_body):
+                first_line = k
+            else:
+                first_line, exact = k + 1, False
+    for k, rule, _ in c.others:
+        if k >= first_line:
+            break
+        if index in screen[k] and _in_scope(rule, index, total, first_body) and _line_hit(rule, line):
             return rule
+    if first_line < len(c.rules) and exact:
+        return c.rules[first_line]
+    if not exact:
+        for k in range(first_line, len(c.rules)):
+            rule = c.rules[k]
+            if not _in_scope(rule, index, total, first_body):
+                continue
+            if rule.kind == "line":
+                if (rule.max_words is None or line.words <= rule.max_words) and rule.pattern.fullmatch(line.low):
+                    return rule
+            elif index in screen[k] and _line_hit(rule, line):
+                return rule
     return None
 
 
 def _apply_rules(lines: list[_Line]) -> None:
     total, i = len(lines), 0
     first_body = next((k for k, line in enumerate(lines) if _is_body(line)), total)
+    screen = _screen(lines)
     while i < total:
         line = lines[i]
         rule = None
         if line.reason is None and line.norm and len(line.norm) <= _MAX_RULE_LINE:
-            rule = _first_rule(line, i, total, first_body)
+            rule = _first_rule(line, i, total, first_body, screen)
         if rule is not None and rule.kind == "list":
             i = _mark_list(lines, i, rule)
         elif rule is not None and rule.kind == "block":
@@ -347,7 +424,7 @@ def _mark_block(lines: list[_Line], i: int, rule: Rule) -> int:
     last = min(len(lines), i + rule.max_lines + 1)
     stop = None
     for j in range(i + 1, last):
-        if len(lines[j].norm) <= 200 and rule.end.fullmatch(lines[j].norm):
+        if len(lines[j].low) <= 200 and rule.end.fullmatch(lines[j].low):
             stop = j
             break
     if stop is None:
@@ -491,7 +568,7 @@ def _find_outlet(lines: list[_Line], meta: dict[str, Span]) -> None:
 
 
 def _key(line: _Line) -> str:
-    return " ".join(_WORD.findall(line.norm.lower()))
+    return " ".join(_WORD.findall(line.low))
 
 
 def _mark_duplicates(lines: list[_Line], title: Span | None) -> None:
@@ -577,13 +654,13 @@ def _removals(lines: list[_Line]) -> list[Span]:
 
 def _kept_text(text: str, line: _Line) -> str:
     if not line.md:
-        return _WS.sub(" ", line.raw)
+        return " ".join(line.raw.split())
     parts, pos = [], line.start
     for s, e, _ in line.md:
         parts.append(text[pos:s])
         pos = e
     parts.append(text[pos : line.end])
-    return _WS.sub(" ", "".join(parts)).strip()
+    return " ".join("".join(parts).split())
 
 
 def _breaks_mid_sentence(prev: str, nxt: str) -> bool:

@@ -210,10 +210,17 @@ class Store:
         return new
 
     # ---------------------------------------------------------------- dedup state
-    def iter_fingerprints(self) -> Iterator[bytes]:
-        """Stored fingerprints in arrival order (dedup's load() needs it to reproduce matches exactly)."""
+    def fingerprint_count(self) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM fingerprints f JOIN articles a ON a.id = f.article_id"
+        ).fetchone()[0]
+
+    def iter_fingerprints(self, start: int = 0) -> Iterator[bytes]:
+        """Stored fingerprints in arrival order from 0-based position ``start`` (the dedup index's order)."""
         for (data,) in self.conn.execute(
-            "SELECT f.data FROM fingerprints f JOIN articles a ON a.id = f.article_id ORDER BY a.seq"
+            "SELECT f.data FROM fingerprints f JOIN articles a ON a.id = f.article_id"
+            " ORDER BY a.seq LIMIT -1 OFFSET ?",
+            (start,),
         ):
             yield data
 
