@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,11 +45,11 @@ def generate(n: int, seed: int = 1, paragraphs: list[str] | None = None) -> Iter
     """Yield ``(name, text)`` for ``n`` documents; about 25% are duplicates of earlier ones."""
     rng = random.Random(seed)
     pool = paragraphs or load_paragraphs()
-    originals: list[tuple[str, str]] = []  # (title, body)
+    originals: deque[tuple[str, str]] = deque(maxlen=500)  # recent (title, body): copies come from these
     for i in range(n):
         roll = rng.random()
         if originals and roll < 0.25:
-            title, body = rng.choice(originals[-500:])
+            title, body = rng.choice(originals)
             kind = rng.choice(["exact", "appeal", "truncated", "syndicated"])
             if kind == "appeal":
                 body = body + "\n" + rng.choice(APPEALS)

@@ -30,12 +30,20 @@ from storyline.model import Article, RawDoc  # noqa: E402
 
 
 def rss_mb() -> float:
+    """Peak RSS of this process (VmHWM; ru_maxrss would carry the parent's peak across fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(n: int, paragraphs: list[str], seed: int) -> dict[str, float]:
+def measure(n: int, paragraphs: list[str], seed: int, index_mode: str = "disk") -> dict[str, float]:
     cfg = DedupConfig()
-    index = DedupIndex(cfg)
+    tmp = tempfile.TemporaryDirectory()
+    index = DedupIndex.open(cfg, Path(tmp.name) / "index.dedup" if index_mode == "disk" else None)
     words = dups = kept = 0
     rss0 = rss_mb()
     t0 = time.perf_counter()
@@ -47,8 +55,10 @@ def measure(n: int, paragraphs: list[str], seed: int) -> dict[str, float]:
             words += len(text.split())
             if index.add(Fingerprint.from_bytes(fp)):
                 dups += 1
+    index.close()
     dt = time.perf_counter() - t0
-    return {"docs": n, "articles": kept, "dup_docs": dups, "seconds": dt, "docs_per_s": n / dt,
+    tmp.cleanup()
+    return {"index": index_mode, "docs": n, "articles": kept, "dup_docs": dups, "seconds": dt, "docs_per_s": n / dt,
             "words_per_s": words / dt, "peak_rss_mb": rss_mb(), "rss_growth_mb": rss_mb() - rss0}
 
 
@@ -74,17 +84,19 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--run-size", type=int, default=10000, help="size for the end-to-end `storyline run` timing")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--index", nargs="+", choices=["disk", "memory"], default=["disk", "memory"],
+                    help="dedup index storage(s) to measure in-process")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     paragraphs = load_paragraphs(args.paragraphs)
     rows = []
-    print(f"{'docs':>8} {'articles':>8} {'dups':>6} {'docs/s':>8} {'words/s':>9} {'peak RSS MB':>11} {'RSS +MB':>8}")
+    print(f"{'index':>6} {'docs':>8} {'articles':>8} {'dups':>6} {'docs/s':>8} {'words/s':>9} {'peak RSS MB':>11} {'RSS +MB':>8}")
     ctx = multiprocessing.get_context("spawn")
-    for n in args.sizes:
+    for mode, n in [(m, n) for m in args.index for n in args.sizes]:
         with ctx.Pool(1) as pool:  # a fresh process per size: peak RSS is per size, not cumulative
-            r = pool.apply(measure, (n, paragraphs, args.seed))
+            r = pool.apply(measure, (n, paragraphs, args.seed, mode))
         rows.append(r)
-        print(f"{r['docs']:>8} {r['articles']:>8} {r['dup_docs']:>6} {r['docs_per_s']:>8.0f} {r['words_per_s']:>9.0f}"
+        print(f"{mode:>6} {r['docs']:>8} {r['articles']:>8} {r['dup_docs']:>6} {r['docs_per_s']:>8.0f} {r['words_per_s']:>9.0f}"
               f" {r['peak_rss_mb']:>11.0f} {r['rss_growth_mb']:>8.0f}", flush=True)
     runs = []
     if args.run_size:
