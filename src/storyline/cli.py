@@ -90,6 +90,18 @@ def _print_run(report: api.RunReport, db: Path) -> None:
     table.add_row("articles that are duplicates", str(s["duplicates"]))
     table.add_row("removed boilerplate spans", str(s["removals"]))
     out.print(table)
+    if 0 < s["articles"] <= 20:  # a small knowledge base: show what is in it
+        arts = Table(title="articles", title_justify="left")
+        arts.add_column("id", no_wrap=True)
+        arts.add_column("date", no_wrap=True)
+        arts.add_column("outlet", max_width=16)
+        arts.add_column("title", ratio=1)
+        arts.add_column("copy of", no_wrap=True)
+        with api.open_kb(db) as kb:
+            for a in kb.articles():
+                arts.add_row(a["id"], a["published"] or "", a["outlet"] or "", a["title"] or "",
+                             (a["duplicate_of"] or "")[:8])
+        out.print(arts)
     if s["removal_reasons"]:
         out.print("removed spans by reason: " + ", ".join(f"{k} {v}" for k, v in s["removal_reasons"].items()))
     if n_rejects:
