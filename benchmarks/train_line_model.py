@@ -11,8 +11,9 @@ at training time), exported as flat node arrays that :mod:`storyline.clean.model
 with numpy. Stage 2 adds the neighbours' stage-1 probabilities, cross-fitted on folds of the
 training pages. The decision threshold is chosen on the training half only, from
 out-of-fold predictions (the whole pipeline refitted on each outer fold of the even pages),
-together with the island filter's ``min_share`` (:func:`storyline.clean.model.keep_mask`):
-the best mean page F1 among settings whose mean page precision reaches ``--min-precision``.
+together with the island filter's ``min_share`` and the recall-recovery threshold ``rescue``
+(:func:`storyline.clean.model.keep_mask`): the best mean page F1 among settings whose mean page
+precision reaches ``--min-precision``.
 
     python benchmarks/train_line_model.py [DATA_DIR] [--out PATH] [--min-precision P]
 """
@@ -39,7 +40,9 @@ STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portugue
 _TOKEN = re.compile(r"\w+")
 FOLDS = 3
 GAP = 3  # kept lines closer than this form one block (see storyline.clean.model.keep_mask)
+THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.5, 0.951, 0.025), 3))
 MIN_SHARES = (0.0, 0.05, 0.1, 0.2, 0.3)
+RESCUES = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 1.0)  # 1.0: no recall recovery
 HGB_PARAMS = {
     "max_iter": 120,
     "learning_rate": 0.1,
@@ -175,14 +178,16 @@ def page_scores(kept: list[str], gold: Counter) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def score_table(pages: list[Page], probs: dict[str, np.ndarray], settings: list[tuple[float, float]], gap: int) -> np.ndarray:
-    """Mean page (P, R, F1) over all ``pages`` for each (threshold, min_share) (ungated pages: rules only)."""
+def score_table(
+    pages: list[Page], probs: dict[str, np.ndarray], settings: list[tuple[float, float, float]], gap: int
+) -> np.ndarray:
+    """Mean page (P, R, F1) over all ``pages`` for each (threshold, min_share, rescue) (ungated pages: rules only)."""
     rows = []
-    for threshold, min_share in settings:
+    for threshold, min_share, rescue in settings:
         scores = []
         for p in pages:
             if p.gated:
-                keep = lm.keep_mask(probs[p.pid], p.x1[:, 2], threshold, min_share, gap)
+                keep = lm.keep_mask(probs[p.pid], p.x1[:, 2], threshold, min_share, gap, rescue)
             else:
                 keep = [ln.reason is None for ln in p.lines]
             scores.append(page_scores([ln.norm for ln, k in zip(p.lines, keep) if k], p.gold))
@@ -222,13 +227,15 @@ def main(argv: list[str] | None = None) -> int:
         model = lm.LineModel(stop, stage1, stage2, 0.5)
         for p in gated[k::FOLDS]:
             oof[p.pid] = lm.predict(model, p.lines)
-    settings = [(float(t), share) for t in np.round(np.arange(0.3, 0.951, 0.025), 3) for share in MIN_SHARES]
+    settings = [(t, share, rescue) for t in THRESHOLDS for share in MIN_SHARES for rescue in RESCUES if rescue < t or rescue == 1.0]
     table = score_table(pages, oof, settings, GAP)
-    feasible = [i for i, row in enumerate(table) if row[0] >= args.min_precision]
-    best = max(feasible, key=lambda i: table[i][2]) if feasible else int(np.argmax(table[:, 0]))
-    for (threshold, share), (p, r, f1) in zip(settings, table):
-        mark = " <- chosen" if (threshold, share) == settings[best] else ""
-        print(f"  threshold {threshold:.3f} min_share {share:.2f}: out-of-fold even pages P {p:.4f} R {r:.4f} F1 {f1:.4f}{mark}")
+    feasible = sorted((i for i, row in enumerate(table) if row[0] >= args.min_precision), key=lambda i: -table[i][2])
+    best = feasible[0] if feasible else int(np.argmax(table[:, 0]))
+    print(f"best {min(15, len(feasible))} of {len(settings)} settings with out-of-fold precision >= {args.min_precision}:")
+    for i in feasible[:15]:
+        (threshold, share, rescue), (p, r, f1) = settings[i], table[i]
+        mark = " <- chosen" if i == best else ""
+        print(f"  threshold {threshold:.3f} min_share {share:.2f} rescue {rescue:.2f}: out-of-fold even pages P {p:.4f} R {r:.4f} F1 {f1:.4f}{mark}")
 
     stage1, stage2 = fit_pipeline(gated)
     artifact = {
@@ -240,10 +247,11 @@ def main(argv: list[str] | None = None) -> int:
         "stage2": stage2.to_dict(),
         "threshold": settings[best][0],
         "min_share": settings[best][1],
+        "rescue": settings[best][2],
         "gap": GAP,
     }
     args.out.write_text(json.dumps(artifact, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB), threshold/min_share {settings[best]}")
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB), threshold/min_share/rescue {settings[best]}")
     return 0
 
 

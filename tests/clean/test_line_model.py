@@ -55,6 +55,14 @@ def test_keep_mask_drops_small_islands_far_from_the_article() -> None:
     assert filtered[[5, 6, 8, 9]].all()  # a one-line gap stays inside the block
 
 
+def test_keep_mask_recovers_likely_lines_only_inside_the_kept_span() -> None:
+    probs = np.array([0.6, 0.1, 0.9, 0.6, 0.3, 0.0, 0.9, 0.6])
+    tokens = np.full(len(probs), 10.0)
+    keep = lm.keep_mask(probs, tokens, 0.8, 0.0, 3, rescue=0.5)
+    assert keep.tolist() == [False, False, True, True, False, False, True, False]
+    assert lm.keep_mask(probs, tokens, 0.8, 0.0, 3).tolist() == (probs >= 0.8).tolist()
+
+
 def test_features_have_the_documented_width_and_are_finite() -> None:
     lines, _ = tx.prepare_lines("\n".join(["Home", "News", "A sentence that is long enough to be prose, it says."] * 20))
     x = lm.line_features(lines, frozenset({"a", "that", "is"}))

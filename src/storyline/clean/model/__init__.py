@@ -123,7 +123,7 @@ class Forest:
 @dataclass(frozen=True, slots=True)
 class LineModel:
     """Both stages, the stop-word list, the decision threshold (probability of content) and
-    the island filter of :func:`keep_mask` (``min_share``, ``gap``)."""
+    the island filter and recall recovery of :func:`keep_mask` (``min_share``, ``gap``, ``rescue``)."""
 
     stopwords: frozenset[str]
     stage1: Forest
@@ -131,6 +131,7 @@ class LineModel:
     threshold: float
     min_share: float = 0.0
     gap: int = 3
+    rescue: float = 1.0
 
 
 @lru_cache(maxsize=1)
@@ -150,6 +151,7 @@ def from_dict(data: dict) -> LineModel:
         threshold=float(data["threshold"]),
         min_share=float(data.get("min_share", 0.0)),
         gap=int(data.get("gap", 3)),
+        rescue=float(data.get("rescue", 1.0)),
     )
 
 
@@ -447,16 +449,20 @@ def _predict(model: LineModel, lines: Sequence[LineLike], x1: np.ndarray) -> np.
     return out
 
 
-def keep_mask(probs: np.ndarray, tokens: np.ndarray, threshold: float, min_share: float, gap: int) -> np.ndarray:
+def keep_mask(
+    probs: np.ndarray, tokens: np.ndarray, threshold: float, min_share: float, gap: int, rescue: float = 1.0
+) -> np.ndarray:
     """Lines kept: probability at least ``threshold``, and not in a small island of kept lines.
 
     Kept lines closer than ``gap`` lines form a block; blocks with fewer than ``min_share`` of
     the tokens of the largest block are dropped (stray menu items or comments far from the
-    article). ``probs`` is 0 for lines a rule removed.
+    article). Then recall recovery: lines between the first and the last line still kept whose
+    probability reaches ``rescue`` (< ``threshold``) are kept too. ``probs`` is 0 for lines a
+    rule removed.
     """
     keep = probs >= threshold
     kept = np.flatnonzero(keep)
-    if min_share <= 0 or len(kept) == 0:
+    if len(kept) == 0:
         return keep
     breaks = np.flatnonzero(np.diff(kept) > gap) + 1
     blocks = np.split(kept, breaks)
@@ -464,6 +470,10 @@ def keep_mask(probs: np.ndarray, tokens: np.ndarray, threshold: float, min_share
     for block, size in zip(blocks, sizes):
         if size < min_share * sizes.max():
             keep[block] = False
+    kept = np.flatnonzero(keep)
+    if rescue < threshold and len(kept):
+        inside = probs[kept[0] : kept[-1] + 1]
+        keep[kept[0] : kept[-1] + 1] |= (inside >= rescue) & (inside > 0)
     return keep
 
 
@@ -473,7 +483,7 @@ def apply(lines: Sequence[LineLike]) -> None:
     if model is None or not is_full_page(lines):
         return
     x1 = line_features(lines, model.stopwords)
-    keep = keep_mask(_predict(model, lines, x1), x1[:, 2], model.threshold, model.min_share, model.gap)
+    keep = keep_mask(_predict(model, lines, x1), x1[:, 2], model.threshold, model.min_share, model.gap, model.rescue)
     for line, kept in zip(lines, keep):
         if line.reason is None and not kept:
             line.reason, line.rule = "boilerplate", "line_model"
