@@ -61,6 +61,29 @@ class KnowledgeBase:
     def rejects(self) -> Iterator[dict[str, Any]]:
         return self.rows("rejects")
 
+    def actors(self) -> Any:
+        """The actor registry of this knowledge base as a DataFrame (id, name, type, country, sector, aliases…)."""
+        return self.dataframe("actors")
+
+    def mentions(self) -> Any:
+        """Actor mentions (article_id, start, end, text, actor_id, …) as a DataFrame."""
+        return self.dataframe("mentions")
+
+    def timexes(self) -> Any:
+        """Temporal expressions (article_id, start, end, text, type, value, mod, reason) as a DataFrame."""
+        return self.dataframe("timexes")
+
+    def quotes(self) -> Any:
+        """Quotes (article_id, start, end, text, kind, speaker_id, speaker_name, …, cue, channel) as a DataFrame."""
+        return self.dataframe("quotes")
+
+    def facts(self) -> Any:
+        """Per-article facts status and resolved publication date (value, provenance, confidence)."""
+        return self.dataframe("facts")
+
+    def actor(self, actor_id: str) -> dict[str, Any] | None:
+        return self.store.actor_row(actor_id)
+
     def article(self, article_id: str) -> dict[str, Any] | None:
         return self.store.article(article_id)
 
@@ -85,3 +108,83 @@ class KnowledgeBase:
 
 def open_kb(db: str | os.PathLike[str]) -> KnowledgeBase:
     return KnowledgeBase(db)
+
+
+# ---------------------------------------------------------------------- actor registry edits
+def _writable(db: str | os.PathLike[str]) -> Store:
+    return Store(db, create=False)
+
+
+def add_actors(db: str | os.PathLike[str], actors: Sequence[dict[str, Any]], *,
+               progress: ProgressFn | None = None) -> dict[str, int]:
+    """Add user actors (dicts with id, name, type, country, sector, aliases) to the registry of ``db``
+    and re-analyse the stored articles that contain one of their names. Returns counts."""
+    from .facts.edits import actor_from_dict, validate_actor
+
+    records = [actor_from_dict(validate_actor(a)) for a in actors]
+    with _writable(db) as store:
+        store.add_user_actors(records)
+        ids = store.articles_containing(n for r in records for n in (r.name, *r.aliases))
+        store.invalidate_facts(ids)
+        n = _reanalyse(store, progress)
+    return {"actors": len(records), "articles_reanalysed": n}
+
+
+def import_actors(db: str | os.PathLike[str], path: str | os.PathLike[str], *,
+                  progress: ProgressFn | None = None) -> dict[str, int]:
+    """Add every actor of a CSV/YAML/TOML file (format: docs/actors.md) and re-analyse affected articles."""
+    from .facts.edits import read_actor_file
+
+    return add_actors(db, read_actor_file(path), progress=progress)
+
+
+def merge_actors(db: str | os.PathLike[str], src: str, dst: str) -> dict[str, int]:
+    """Fold actor ``src`` into ``dst``: stored mentions and quote speakers move now, and later
+    analyses resolve to ``dst`` too."""
+    from .errors import UsageError
+    from .facts.actors import Actor, Registry
+
+    if src == dst:
+        raise UsageError("cannot merge an actor into itself", hint="give two different actor ids")
+    with _writable(db) as store:
+        row = store.actor_row(dst)
+        if row is not None:
+            target = Actor(id=row["id"], name=row["name"], type=row["type"], country=row["country"],
+                           sector=row["sector"], aliases=row["aliases"], attrs={"origin": row["origin"]})
+        else:
+            target = Registry.bundled().get(dst)
+            if target is None:
+                raise UsageError(f"unknown actor {dst!r}", hint="list actors with `storyline actors list`")
+        if store.actor_row(src) is None and Registry.bundled().get(src) is None:
+            raise UsageError(f"unknown actor {src!r}", hint="list actors with `storyline actors list`")
+        return store.merge_actors(src, target)
+
+
+def split_actor(db: str | os.PathLike[str], src: str, aliases: Sequence[str], new_id: str,
+                new_name: str | None = None) -> dict[str, int]:
+    """Give the mentions of ``src`` written as one of ``aliases`` to a new actor ``new_id``."""
+    from .errors import UsageError
+    from .facts.edits import validate_actor
+
+    if not aliases:
+        raise UsageError("split needs at least one --alias", hint="the names that belong to the new actor")
+    validate_actor({"id": new_id, "name": new_name or aliases[0]}, where="new actor")
+    with _writable(db) as store:
+        if store.actor_row(src) is None:
+            raise UsageError(f"unknown actor {src!r}", hint="list actors with `storyline actors list`")
+        if store.actor_row(new_id) is not None:
+            raise UsageError(f"actor {new_id!r} already exists", hint="choose a new id, or use `actors merge`")
+        return store.split_actor(src, list(aliases), new_id, new_name or aliases[0])
+
+
+def analyse(db: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> int:
+    """Run the facts stage over stored articles whose facts are missing or stale; returns how many."""
+    with _writable(db) as store:
+        return _reanalyse(store, progress)
+
+
+def _reanalyse(store: Store, progress: ProgressFn | None) -> int:
+    from .engines.local import run_facts
+    from .pipeline import Stats
+
+    return run_facts(store, Stats(), None, progress)

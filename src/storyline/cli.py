@@ -44,22 +44,12 @@ def run(
     strict: bool = typer.Option(False, "--strict", help="Exit with code 5 if any input was rejected."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    facts: bool = typer.Option(True, "--facts/--no-facts", help="Extract actors, dates and quotes (spaCy)."),
 ) -> None:
-    """Ingest, clean and deduplicate PATHS into the knowledge base (incremental, resumable)."""
-    options = RunOptions(max_bytes=max_bytes, workers=workers)
+    """Ingest, clean, deduplicate PATHS and extract their facts into the knowledge base (incremental, resumable)."""
+    options = RunOptions(max_bytes=max_bytes, workers=workers, facts=facts)
     show_progress = not quiet and not as_json and err.is_terminal
-    with Progress(
-        TextColumn("[bold]storyline run"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-        TimeElapsedColumn(), console=err, disable=not show_progress, transient=True,
-    ) as bar:
-        task = bar.add_task("files", total=None)
-
-        def progress(event: str, n: int) -> None:
-            if event == "total":
-                bar.update(task, total=n)
-            else:
-                bar.advance(task, n)
-
+    with _progress_bar(show_progress) as progress:
         report = api.run(paths, db, options=options, progress=progress)
     if as_json:
         payload = {
@@ -72,6 +62,32 @@ def run(
         _print_run(report, db)
     if strict and report.reject_counts:
         raise typer.Exit(5)
+
+
+class _progress_bar:  # noqa: N801 - used as a context manager like a function
+    """Two Rich bars: files ingested, then articles analysed by the facts stage."""
+
+    def __init__(self, show: bool):
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err, disable=not show, transient=True)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)
+
+    def __call__(self, event: str, n: int) -> None:
+        kind = "facts" if event.startswith("facts") else "files"
+        if kind not in self.tasks:
+            label = "analysing articles" if kind == "facts" else "ingesting files"
+            self.tasks[kind] = self.bar.add_task(label, total=None)
+        if event.endswith("total"):
+            self.bar.update(self.tasks[kind], total=n)
+        else:
+            self.bar.advance(self.tasks[kind], n)
 
 
 def _print_run(report: api.RunReport, db: Path) -> None:
@@ -89,6 +105,10 @@ def _print_run(report: api.RunReport, db: Path) -> None:
     table.add_row("duplicate groups", str(s["duplicate_groups"]))
     table.add_row("articles that are duplicates", str(s["duplicates"]))
     table.add_row("removed boilerplate spans", str(s["removals"]))
+    table.add_row("articles analysed (this run)", str(report.articles_analysed))
+    table.add_row("actors / mentions", f"{s['actors']} / {s['mentions']}")
+    table.add_row("time expressions", str(s["timexes"]))
+    table.add_row("quotes", str(s["quotes"]))
     out.print(table)
     if 0 < s["articles"] <= 20:  # a small knowledge base: show what is in it
         arts = Table(title="articles", title_justify="left")
@@ -102,6 +122,9 @@ def _print_run(report: api.RunReport, db: Path) -> None:
                 arts.add_row(a["id"], a["published"] or "", a["outlet"] or "", a["title"] or "",
                              (a["duplicate_of"] or "")[:8])
         out.print(arts)
+    if s["facts_skipped"]:
+        out.print("not analysed, by reason: " + ", ".join(f"{k} {v}" for k, v in s["facts_skipped"].items())
+                  + " (storyline export --table facts)")
     if s["removal_reasons"]:
         out.print("removed spans by reason: " + ", ".join(f"{k} {v}" for k, v in s["removal_reasons"].items()))
     if n_rejects:
@@ -175,6 +198,101 @@ def show(article_id: str = typer.Argument(...), db: Path = DB_OPTION) -> None:
     for r in a["removals"]:
         snippet = r["text"].replace("\n", "⏎")
         out.print(f"  [{r['start']}:{r['end']}] {r['reason']}: {snippet[:100]}", highlight=False, markup=False)
+    f = a.get("facts")
+    if f:
+        out.print(f"[bold]publication date[/]: {f['date_value'] or 'unknown'} ({f['date_provenance']}, "
+                  f"confidence {f['date_confidence']:.2f})" + (f" — {f['reason']}" if f["reason"] else ""))
+    if a.get("quotes"):
+        out.print(f"[bold]quotes ({len(a['quotes'])})[/]")
+        for q in a["quotes"]:
+            who = q["speaker_name"] or "?"
+            via = f" via {q['channel']}" if q["channel"] else ""
+            out.print(f"  [{q['start']}:{q['end']}] {q['kind']} — {who} ({q['cue'] or '-'}{via}): "
+                      f"{q['text'][:100]}", highlight=False, markup=False)
+    if a.get("timexes"):
+        out.print(f"[bold]time expressions ({len(a['timexes'])})[/]")
+        for t in a["timexes"]:
+            val = t["value"] or f"unresolved: {t['reason']}"
+            mod = f" {t['mod']}" if t["mod"] else ""
+            out.print(f"  [{t['start']}:{t['end']}] {t['text']!r} → {t['type']} {val}{mod}", highlight=False,
+                      markup=False)
+    if a.get("mentions"):
+        by_actor: dict[str, list[str]] = {}
+        for m in a["mentions"]:
+            by_actor.setdefault(f"{m['actor_name'] or m['actor_id']} ({m['actor_id']})", []).append(m["text"])
+        out.print(f"[bold]actors ({len(by_actor)})[/]")
+        for who, texts in sorted(by_actor.items(), key=lambda kv: -len(kv[1])):
+            out.print(f"  {who}: " + ", ".join(dict.fromkeys(texts)), highlight=False, markup=False)
+
+
+actors_app = typer.Typer(help="List and edit the actor registry (add, import, merge, split).",
+                         no_args_is_help=True)
+app.add_typer(actors_app, name="actors")
+
+
+@actors_app.command("list")
+def actors_list(db: Path = DB_OPTION, limit: int = typer.Option(50, "--limit", "-n", help="Rows to show (0: all)."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Actors of the knowledge base, most mentioned first."""
+    with api.open_kb(db) as kb:
+        rows = sorted(kb.rows("actors"), key=lambda r: (-r["n_mentions"], r["id"]))
+    if limit:
+        rows = rows[:limit]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"actors in {db}", title_justify="left")
+    for col in ("id", "name", "type", "country", "sector", "mentions", "aliases"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["id"], r["name"], r["type"], r["country"] or "", r["sector"] or "", str(r["n_mentions"]),
+                      ", ".join(r["aliases"])[:80])
+    out.print(table)
+
+
+@actors_app.command("add")
+def actors_add(
+    actor_id: str = typer.Argument(..., help="New id, e.g. per:jane-doe (or an existing id to add aliases)."),
+    name: str = typer.Option(..., "--name", help="Canonical name."),
+    type_: str = typer.Option("PER", "--type", help="PER, COUNTRY, GOV, IGO, PARTY, MEDIA, ORG, ..."),
+    country: Optional[str] = typer.Option(None, "--country", help="ISO 3166 alpha-3 code."),
+    sector: Optional[str] = typer.Option(None, "--sector", help="GOV, OPP, MIL, JUD, MED, IGO, CVL, BUS, ..."),
+    alias: list[str] = typer.Option([], "--alias", help="Another name (repeatable)."),
+    db: Path = DB_OPTION,
+) -> None:
+    """Add an actor (or aliases of one) and re-analyse the stored articles that name it."""
+    with _progress_bar(err.is_terminal) as progress:
+        res = api.add_actors(db, [{"id": actor_id, "name": name, "type": type_, "country": country,
+                                   "sector": sector, "aliases": alias}], progress=progress)
+    out.print(f"added {res['actors']} actor; re-analysed {res['articles_reanalysed']} article(s)")
+
+
+@actors_app.command("import")
+def actors_import(path: Path = typer.Argument(..., help="CSV, YAML or TOML file (docs/actors.md)."),
+                  db: Path = DB_OPTION) -> None:
+    """Add every actor of a file and re-analyse the stored articles that name them."""
+    with _progress_bar(err.is_terminal) as progress:
+        res = api.import_actors(db, path, progress=progress)
+    out.print(f"imported {res['actors']} actor(s); re-analysed {res['articles_reanalysed']} article(s)")
+
+
+@actors_app.command("merge")
+def actors_merge(src: str = typer.Argument(..., help="Actor id to fold in (it disappears)."),
+                 dst: str = typer.Argument(..., help="Actor id that remains."), db: Path = DB_OPTION) -> None:
+    """Merge actor SRC into DST in the stored data and in later analyses."""
+    res = api.merge_actors(db, src, dst)
+    out.print(f"merged {src} into {dst}: {res['mentions']} mention(s), {res['quotes']} quote speaker(s) moved")
+
+
+@actors_app.command("split")
+def actors_split(src: str = typer.Argument(..., help="Actor id to split."),
+                 new_id: str = typer.Argument(..., help="Id of the new actor."),
+                 alias: list[str] = typer.Option(..., "--alias", help="A name that belongs to the new actor."),
+                 name: Optional[str] = typer.Option(None, "--name", help="Name of the new actor (default: 1st alias)."),
+                 db: Path = DB_OPTION) -> None:
+    """Give SRC's mentions written as one of the --alias names to a new actor NEW_ID."""
+    res = api.split_actor(db, src, alias, new_id, name)
+    out.print(f"split {new_id} off {src}: {res['mentions']} mention(s), {res['quotes']} quote speaker(s) moved")
 
 
 def _click_exceptions():  # type: ignore[no-untyped-def]

@@ -94,3 +94,5 @@ class Article:
     content_hash: str = ""
     duplicate_of: str | None = None
     group_id: str | None = None
+    # set by the facts stage: status/reason, the resolved publication date, actors first met here
+    facts: dict[str, Any] = field(default_factory=dict)

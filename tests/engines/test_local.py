@@ -142,3 +142,19 @@ def test_warc_gz_and_jsonl_html_records_become_articles(tmp_path):
     assert any("Copyright 2025" in t for t in removed)  # what extraction dropped is kept as removals
     # the two copies of one page are one duplicate group that keeps both sources
     assert warc["group_id"] is not None and warc["group_id"] == next(a for a in arts if a is not warc)["group_id"]
+
+
+def test_second_run_keeps_groups_and_canonicals(tmp_path):
+    """Regroup ranks members on their own metadata, not on what an earlier run merged into them."""
+    from storyline.store.export import iter_rows
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "belarus-china"
+    db = tmp_path / "kb.db"
+    opts = RunOptions(facts=False)
+    snapshots = []
+    for _ in range(3):
+        run([examples], db, opts)
+        with Store(db) as s:
+            snapshots.append((list(iter_rows(s, "duplicates")), list(iter_rows(s, "articles"))))
+    assert snapshots[0] == snapshots[1] == snapshots[2]
+    assert any(not d["is_canonical"] for d in snapshots[0][0])

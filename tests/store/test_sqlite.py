@@ -90,3 +90,22 @@ def test_readonly_open_does_not_create(tmp_path):
     with pytest.raises(DatabaseNotFound):
         Store(tmp_path / "none.db", create=False, readonly=True)
     assert not (tmp_path / "none.db").exists()
+
+
+def test_v1_database_upgrades_to_latest_keeping_its_data(tmp_path, monkeypatch):
+    import storyline.store.sqlite as sq
+    from storyline.store.migrations import MIGRATIONS
+
+    db = tmp_path / "old.db"
+    monkeypatch.setattr(sq, "MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr(sq, "LATEST", 1)
+    with Store(db) as s:
+        s.write_batch(articles=[_article(1)])
+        assert s.schema_version == 1
+    monkeypatch.undo()
+    with Store(db) as s:
+        assert s.schema_version == LATEST >= 2
+        assert s.count("articles") == 1
+        assert s.facts_todo_count(1) == 1  # the old article is analysed by the next run
+        assert {"actors", "mentions", "timexes", "quotes", "article_facts"} <= {
+            r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

@@ -37,6 +37,8 @@ class RunOptions:
     # "disk": the dedup index lives in <db>.dedup, a rebuildable cache (flat memory as the corpus grows);
     # "memory": rebuilt in RAM from the stored fingerprints at every run start (faster, ~4 KB per article)
     dedup_index: str = "disk"
+    facts: bool = True  # run the facts stage (spaCy: actors, timexes, quotes) over new or stale articles
+    facts_batch: int = 64  # articles per facts transaction
 
 
 @dataclass
@@ -46,6 +48,7 @@ class RunReport:
     files_unchanged: int = 0
     articles_new: int = 0
     articles_existing: int = 0
+    articles_analysed: int = 0  # articles the facts stage (re)processed in this run
     rejects: list[Reject] = field(default_factory=list)  # the first MAX_REPORTED_REJECTS of this run
     reject_counts: Counter[str] = field(default_factory=Counter)  # all of this run's rejects, by reason
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -53,7 +56,8 @@ class RunReport:
 
 
 MAX_REPORTED_REJECTS = 1000  # the report keeps this many in memory; the database keeps all of them
-ProgressFn = Callable[[str, int], None]  # (event, amount): "total" files, "advance" one file
+# (event, amount): "total" files, "advance" files done; "facts_total" articles, "facts_advance" articles done
+ProgressFn = Callable[[str, int], None]
 
 
 # ------------------------------------------------------------------ per-document work (pure)
@@ -108,6 +112,8 @@ def run(
         try:
             _run_files(store, files, opts, stats, report, progress)
             _regroup(store)
+            if opts.facts:
+                run_facts(store, stats, report, progress, batch_size=opts.facts_batch)
             status = "done"
         finally:
             report.stats = stats.as_dict()
@@ -265,11 +271,63 @@ def _regroup(store: Store) -> None:
         for r in store.iter_matches()
     ]
     ids = {m.article_id for m in matches} | {m.other_id for m in matches}
-    members = {
-        r["id"]: GroupMember(
-            id=r["id"], text_len=r["text_len"], title=r["title"], byline=r["byline"], published=r["published"],
-            published_source=r["published_source"], outlet=r["outlet"], url=r["url"],
-        )
-        for r in store.group_members(sorted(ids))
-    }
+    members = {r["id"]: _own_member(r) for r in store.group_members(sorted(ids))}
     store.replace_groups(build_groups(matches, members, propagate=META_FIELDS))
+
+
+def _own_member(row: Any) -> GroupMember:
+    """A group member with only its *own* metadata: fields an earlier regroup filled in from another
+    member (``meta_sources[field] == "merged:<id>"``) are left out, so ranking and merging give the
+    same groups on every run (idempotent), whatever earlier runs wrote."""
+    import json
+
+    sources = json.loads(row["meta_sources"] or "{}")
+    own = {name: (None if str(sources.get(name, "")).startswith("merged:") else row[name])
+           for name in ("title", "byline", "published", "published_source", "outlet", "url")}
+    if own["published"] is None:
+        own["published_source"] = None
+    return GroupMember(id=row["id"], text_len=row["text_len"], **own)
+
+
+def run_facts(store: Store, stats: Stats, report: RunReport | None = None, progress: ProgressFn | None = None,
+              *, batch_size: int = 64) -> int:
+    """Run the facts stage over every article whose facts are missing or stale; one transaction per batch.
+
+    Resumable: a killed pass leaves whole batches, and the next one picks up the articles without
+    current facts. Returns the number of articles processed."""
+    from ..facts.edits import Edits
+    from ..facts.stage import FACTS_VERSION, FactsStage
+
+    todo = store.facts_todo_count(FACTS_VERSION)
+    if not todo:
+        return 0
+    stage = FactsStage(edits=Edits.from_rows(store.actor_edits()))
+    if progress:
+        progress("facts_total", todo)
+    done = 0
+    for batch in store.iter_facts_todo(FACTS_VERSION, batch_size):
+        articles = stage.process_batch(batch, stats)
+        store.write_facts(articles, referenced_actors(articles, stage.registry), FACTS_VERSION,
+                          report.run_id if report else None)
+        done += len(articles)
+        if report is not None:
+            report.articles_analysed += len(articles)
+        if progress:
+            progress("facts_advance", len(articles))
+    return done
+
+
+def referenced_actors(articles: Sequence[Article], registry: Any) -> list[Any]:
+    """The actor records the mentions of ``articles`` point to (new ones first met there, or registry ones)."""
+    out: dict[str, Any] = {}
+    for a in articles:
+        for actor in a.facts.get("new_actors", ()):
+            actor.attrs.setdefault("origin", "discovered")
+            out.setdefault(actor.id, actor)
+        for m in a.spans.get("mentions", ()):
+            aid = m.attrs["actor_id"]
+            if aid not in out:
+                found = registry.get(aid)
+                if found is not None:
+                    out[aid] = found
+    return list(out.values())

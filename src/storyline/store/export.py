@@ -45,6 +45,44 @@ EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
         ["source_path", "record", "offset", "doc_id", "stage", "reason", "detail", "run_id"],
         set(),
     ),
+    "actors": (
+        "SELECT x.id, x.name, x.type, x.country, x.sector,"
+        " (SELECT json_group_array(alias) FROM (SELECT alias FROM aliases WHERE actor_id = x.id ORDER BY alias)),"
+        " x.origin, (SELECT count(*) FROM mentions m WHERE m.actor_id = x.id),"
+        " (SELECT count(DISTINCT m.article_id) FROM mentions m WHERE m.actor_id = x.id), x.attrs"
+        " FROM actors x ORDER BY x.id",
+        ["id", "name", "type", "country", "sector", "aliases", "origin", "n_mentions", "n_articles", "attrs"],
+        {"aliases", "attrs"},
+    ),
+    "mentions": (
+        'SELECT m.article_id, m.start, m."end", m.text, m.actor_id, x.name, m.kind, m.country, m.sector'
+        " FROM mentions m JOIN articles a ON a.id = m.article_id LEFT JOIN actors x ON x.id = m.actor_id"
+        " ORDER BY a.seq, m.start, m.\"end\"",
+        ["article_id", "start", "end", "text", "actor_id", "actor_name", "kind", "country", "sector"],
+        set(),
+    ),
+    "timexes": (
+        'SELECT t.article_id, t.start, t."end", t.text, t.type, t.value, t.mod, t.reason'
+        " FROM timexes t JOIN articles a ON a.id = t.article_id ORDER BY a.seq, t.start",
+        ["article_id", "start", "end", "text", "type", "value", "mod", "reason"],
+        set(),
+    ),
+    "quotes": (
+        'SELECT q.article_id, q.start, q."end", q.text, q.kind, q.speaker_id, q.speaker_name, q.speaker_start,'
+        " q.speaker_end, q.speaker_text, q.cue, q.cue_start, q.cue_end, q.channel, q.channel_start, q.channel_end"
+        " FROM quotes q JOIN articles a ON a.id = q.article_id ORDER BY a.seq, q.start",
+        ["article_id", "start", "end", "text", "kind", "speaker_id", "speaker_name", "speaker_start", "speaker_end",
+         "speaker_text", "cue", "cue_start", "cue_end", "channel", "channel_start", "channel_end"],
+        set(),
+    ),
+    "facts": (
+        "SELECT f.article_id, a.published, f.date_value, f.date_provenance, f.date_confidence, f.date_start,"
+        " f.date_end, f.status, f.reason, f.n_mentions, f.n_timexes, f.n_quotes, f.version"
+        " FROM article_facts f JOIN articles a ON a.id = f.article_id ORDER BY a.seq",
+        ["article_id", "published", "date_value", "date_provenance", "date_confidence", "date_start", "date_end",
+         "status", "reason", "n_mentions", "n_timexes", "n_quotes", "version"],
+        set(),
+    ),
 }
 FORMATS = ("jsonl", "csv", "parquet")
 
@@ -116,7 +154,10 @@ def parquet_schema(table: str) -> Any:
     types = {
         "start": pa.int64(), "end": pa.int64(), "seq": pa.int64(), "record": pa.int64(), "offset": pa.int64(),
         "run_id": pa.int64(), "n_words": pa.int64(), "similarity": pa.float64(), "containment": pa.float64(),
-        "is_canonical": pa.bool_(),
+        "is_canonical": pa.bool_(), "speaker_start": pa.int64(), "speaker_end": pa.int64(), "cue_start": pa.int64(),
+        "cue_end": pa.int64(), "channel_start": pa.int64(), "channel_end": pa.int64(), "date_start": pa.int64(),
+        "date_end": pa.int64(), "date_confidence": pa.float64(), "n_mentions": pa.int64(), "n_timexes": pa.int64(),
+        "n_quotes": pa.int64(), "version": pa.int64(), "n_articles": pa.int64(),
     }
     _, columns, json_cols = EXPORTS[table]
     # JSON-typed columns are stored as JSON strings in Parquet (stable schema for Dask/Spark/DuckDB)

@@ -118,6 +118,98 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX duplicates_group ON duplicates(group_id);
         """,
     ),
+    (
+        2,
+        "facts: actors, aliases, mentions, timexes, quotes, per-article facts status and publication date",
+        """
+        -- the actor registry as used by this knowledge base: bundled actors that were mentioned,
+        -- actors first met in an article ('discovered') and user-added ones ('user')
+        CREATE TABLE actors (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            country TEXT,
+            sector TEXT,
+            origin TEXT NOT NULL,           -- bundled | discovered | user
+            attrs TEXT NOT NULL DEFAULT '{}'  -- JSON
+        ) WITHOUT ROWID;
+        CREATE TABLE aliases (
+            alias TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            PRIMARY KEY (alias, actor_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX aliases_actor ON aliases(actor_id);
+        -- user edits of the registry (add, merge, split), replayed on the bundled registry at every run
+        CREATE TABLE actor_edits (
+            id INTEGER PRIMARY KEY,
+            op TEXT NOT NULL,               -- add | merge | split
+            args TEXT NOT NULL,             -- JSON
+            applied_at TEXT NOT NULL
+        );
+        CREATE TABLE mentions (
+            article_id TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            kind TEXT NOT NULL,             -- name | title | description | demonym | metonym | pronoun
+            country TEXT,
+            sector TEXT,
+            PRIMARY KEY (article_id, start, "end", actor_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX mentions_actor ON mentions(actor_id);
+        CREATE TABLE timexes (
+            article_id TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            type TEXT NOT NULL,
+            value TEXT,
+            mod TEXT,
+            reason TEXT,
+            PRIMARY KEY (article_id, start, "end")
+        ) WITHOUT ROWID;
+        CREATE TABLE quotes (
+            article_id TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL,             -- direct | partial | indirect
+            speaker_id TEXT,
+            speaker_name TEXT,
+            speaker_start INTEGER,
+            speaker_end INTEGER,
+            speaker_text TEXT,
+            cue TEXT,
+            cue_start INTEGER,
+            cue_end INTEGER,
+            channel TEXT,
+            channel_start INTEGER,
+            channel_end INTEGER,
+            attrs TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (article_id, start, "end")
+        ) WITHOUT ROWID;
+        CREATE INDEX quotes_speaker ON quotes(speaker_id);
+        -- one row per article the facts stage has processed: what it used and what it found
+        CREATE TABLE article_facts (
+            article_id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,       -- facts stage version; older versions are recomputed
+            dct_input TEXT,                 -- the `published` value the timexes were resolved against
+            status TEXT NOT NULL,           -- ok | skipped
+            reason TEXT,                    -- why skipped or what was special (not_english, chunked, ...)
+            detail TEXT,                    -- the exception, when reason is internal_error
+            date_value TEXT,                -- resolved publication date
+            date_provenance TEXT NOT NULL,  -- metadata | dateline | content | unknown
+            date_confidence REAL NOT NULL,
+            date_start INTEGER,
+            date_end INTEGER,
+            n_mentions INTEGER NOT NULL,
+            n_timexes INTEGER NOT NULL,
+            n_quotes INTEGER NOT NULL,
+            run_id INTEGER
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

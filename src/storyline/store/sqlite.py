@@ -280,8 +280,190 @@ class Store:
             sources[name] = provenance
         c.execute("UPDATE articles SET meta_sources = ? WHERE id = ?", (json.dumps(sources), article_id))
 
+    # ---------------------------------------------------------------- facts
+    _FACTS_TODO = (
+        " FROM articles a LEFT JOIN article_facts f ON f.article_id = a.id"
+        " WHERE (f.article_id IS NULL OR f.version != ? OR ifnull(f.dct_input, '') != ifnull(a.published, ''))"
+    )
+
+    def facts_todo_count(self, version: int) -> int:
+        """Articles whose facts are missing, from an older stage version, or resolved against another date."""
+        return self.conn.execute("SELECT count(*)" + self._FACTS_TODO, (version,)).fetchone()[0]
+
+    def iter_facts_todo(self, version: int, batch: int = 128) -> Iterator[list[Article]]:
+        """Batches of articles (text and date fields only) that need the facts stage, in arrival order."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT a.id, a.source_id, a.source_path, a.fmt, a.text, a.title, a.published, a.published_source,"
+                " a.seq" + self._FACTS_TODO + " AND a.seq > ? ORDER BY a.seq LIMIT ?",
+                (version, last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["seq"]
+            yield [
+                Article(id=r["id"], source_id=r["source_id"], source_path=r["source_path"], fmt=r["fmt"],
+                        provenance={}, original="", text=r["text"], title=r["title"], published=r["published"],
+                        published_source=r["published_source"])
+                for r in rows
+            ]
+
+    def write_facts(self, articles: Sequence[Article], actors: Sequence[Any], version: int,
+                    run_id: int | None = None) -> None:
+        """Replace the facts of ``articles`` and upsert the ``actors`` they refer to, in one transaction.
+
+        ``actors`` are :class:`storyline.facts.actors.Actor`-like objects with an ``origin`` attribute or
+        key in ``attrs`` (bundled | discovered | user); existing rows keep their name, new aliases are added."""
+        with self.transaction() as c:
+            for actor in actors:
+                origin = getattr(actor, "origin", None) or (actor.attrs or {}).get("origin", "bundled")
+                c.execute(
+                    "INSERT INTO actors (id, name, type, country, sector, origin, attrs) VALUES (?,?,?,?,?,?,?)"
+                    " ON CONFLICT(id) DO NOTHING",
+                    (actor.id, actor.name, actor.type, actor.country, actor.sector, origin,
+                     json.dumps({k: v for k, v in (actor.attrs or {}).items() if k != "origin"}, default=str)),
+                )
+                c.executemany("INSERT OR IGNORE INTO aliases (alias, actor_id) VALUES (?, ?)",
+                              [(al, actor.id) for al in {actor.name, *actor.aliases} if al])
+            for a in articles:
+                for table in ("mentions", "timexes", "quotes"):
+                    c.execute(f"DELETE FROM {table} WHERE article_id = ?", (a.id,))  # table from a fixed list
+                c.executemany(
+                    'INSERT OR IGNORE INTO mentions (article_id, start, "end", text, actor_id, kind, country, sector)'
+                    " VALUES (?,?,?,?,?,?,?,?)",
+                    [(a.id, s.start, s.end, s.text, s.attrs["actor_id"], s.label, s.attrs.get("country"),
+                      s.attrs.get("sector")) for s in a.spans.get("mentions", ())],
+                )
+                c.executemany(
+                    'INSERT OR IGNORE INTO timexes (article_id, start, "end", text, type, value, mod, reason)'
+                    " VALUES (?,?,?,?,?,?,?,?)",
+                    [(a.id, s.start, s.end, s.text, s.label, s.attrs.get("value"), s.attrs.get("mod"),
+                      s.attrs.get("reason")) for s in a.spans.get("timexes", ())],
+                )
+                c.executemany(
+                    'INSERT OR IGNORE INTO quotes (article_id, start, "end", text, kind, speaker_id, speaker_name,'
+                    " speaker_start, speaker_end, speaker_text, cue, cue_start, cue_end, channel, channel_start,"
+                    " channel_end, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(a.id, s.start, s.end, s.text, s.label, *(s.attrs.get(k) for k in _QUOTE_ATTRS),
+                      json.dumps(s.attrs.get("extra") or {}, default=str)) for s in a.spans.get("quotes", ())],
+                )
+                f = a.facts
+                d = f.get("date")
+                c.execute(
+                    "INSERT OR REPLACE INTO article_facts (article_id, version, dct_input, status, reason, detail,"
+                    " date_value, date_provenance, date_confidence, date_start, date_end, n_mentions, n_timexes,"
+                    " n_quotes, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (a.id, version, f.get("dct_input"), f.get("status", "ok"), f.get("reason"), f.get("error"),
+                     getattr(d, "value", None), getattr(d, "provenance", "unknown"), getattr(d, "confidence", 0.0),
+                     getattr(d, "start", None), getattr(d, "end", None), len(a.spans.get("mentions", ())),
+                     len(a.spans.get("timexes", ())), len(a.spans.get("quotes", ())), run_id),
+                )
+
+    def invalidate_facts(self, article_ids: Iterable[str] | None = None) -> int:
+        """Mark facts stale (all, or of ``article_ids``) so the next facts pass recomputes them."""
+        with self.transaction() as c:
+            if article_ids is None:
+                return c.execute("DELETE FROM article_facts").rowcount
+            ids = list(article_ids)
+            n = 0
+            for i in range(0, len(ids), 500):
+                chunk = ids[i: i + 500]
+                n += c.execute(f"DELETE FROM article_facts WHERE article_id IN ({','.join('?' * len(chunk))})",
+                               chunk).rowcount
+            return n
+
+    # ---------------------------------------------------------------- actor edits
+    def actor_edits(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(r["op"], json.loads(r["args"])) for r in
+                self.conn.execute("SELECT op, args FROM actor_edits ORDER BY id")]
+
+    def record_actor_edit(self, op: str, args: dict[str, Any], conn: sqlite3.Connection | None = None) -> None:
+        (conn or self.conn).execute("INSERT INTO actor_edits (op, args, applied_at) VALUES (?,?,?)",
+                                    (op, json.dumps(args, default=str), _now()))
+
+    def add_user_actors(self, actors: Sequence[Any]) -> None:
+        """Record ``add`` edits and upsert the actors (origin ``user``; aliases are added, never removed)."""
+        with self.transaction() as c:
+            for actor in actors:
+                self.record_actor_edit("add", {"id": actor.id, "name": actor.name, "type": actor.type,
+                                               "country": actor.country, "sector": actor.sector,
+                                               "aliases": list(actor.aliases)}, c)
+                c.execute(
+                    "INSERT INTO actors (id, name, type, country, sector, origin, attrs) VALUES (?,?,?,?,?,'user','{}')"
+                    " ON CONFLICT(id) DO UPDATE SET name=excluded.name, type=excluded.type,"
+                    " country=ifnull(excluded.country, country), sector=ifnull(excluded.sector, sector), origin='user'",
+                    (actor.id, actor.name, actor.type, actor.country, actor.sector),
+                )
+                c.executemany("INSERT OR IGNORE INTO aliases (alias, actor_id) VALUES (?, ?)",
+                              [(al, actor.id) for al in {actor.name, *actor.aliases} if al])
+
+    def articles_containing(self, phrases: Iterable[str]) -> list[str]:
+        """Ids of articles whose clean text contains any of ``phrases`` (case-insensitive, ASCII folding)."""
+        ids: set[str] = set()
+        for p in {p for p in phrases if p and len(p) >= 2}:
+            ids.update(r[0] for r in self.conn.execute(
+                "SELECT id FROM articles WHERE instr(lower(text), lower(?)) > 0", (p,)))
+        return sorted(ids)
+
+    def actor_row(self, actor_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM actors WHERE id = ?", (actor_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["aliases"] = [r[0] for r in self.conn.execute(
+            "SELECT alias FROM aliases WHERE actor_id = ? ORDER BY alias", (actor_id,))]
+        out["n_mentions"] = self.conn.execute("SELECT count(*) FROM mentions WHERE actor_id = ?",
+                                              (actor_id,)).fetchone()[0]
+        return out
+
+    def merge_actors(self, src: str, dst: Any) -> dict[str, int]:
+        """Fold actor ``src`` into ``dst`` (an actor record) in the stored data and record the edit."""
+        with self.transaction() as c:
+            c.execute("INSERT INTO actors (id, name, type, country, sector, origin, attrs) VALUES (?,?,?,?,?,?,'{}')"
+                      " ON CONFLICT(id) DO NOTHING",
+                      (dst.id, dst.name, dst.type, dst.country, dst.sector,
+                       (dst.attrs or {}).get("origin", "bundled")))
+            name = c.execute("SELECT name FROM actors WHERE id = ?", (dst.id,)).fetchone()[0]
+            moved = c.execute("UPDATE OR IGNORE mentions SET actor_id = ? WHERE actor_id = ?", (dst.id, src)).rowcount
+            c.execute("DELETE FROM mentions WHERE actor_id = ?", (src,))  # the same span already held by dst
+            quotes = c.execute("UPDATE quotes SET speaker_id = ?, speaker_name = ? WHERE speaker_id = ?",
+                               (dst.id, name, src)).rowcount
+            c.execute("INSERT OR IGNORE INTO aliases (alias, actor_id) SELECT alias, ? FROM aliases WHERE actor_id = ?",
+                      (dst.id, src))
+            c.execute("DELETE FROM aliases WHERE actor_id = ?", (src,))
+            c.execute("DELETE FROM actors WHERE id = ?", (src,))
+            self.record_actor_edit("merge", {"src": src, "dst": dst.id}, c)
+        return {"mentions": moved, "quotes": quotes}
+
+    def split_actor(self, src: str, aliases: Sequence[str], new_id: str, new_name: str) -> dict[str, int]:
+        """Give the mentions of ``src`` written as one of ``aliases`` to a new actor; record the edit."""
+        with self.transaction() as c:
+            row = c.execute("SELECT type, country, sector FROM actors WHERE id = ?", (src,)).fetchone()
+            typ, country, sector = (row["type"], row["country"], row["sector"]) if row else ("PER", None, None)
+            c.execute("INSERT INTO actors (id, name, type, country, sector, origin, attrs) VALUES (?,?,?,?,?,'user','{}')"
+                      " ON CONFLICT(id) DO NOTHING", (new_id, new_name, typ, country, sector))
+            folded = [a.casefold() for a in aliases]
+            marks = ",".join("?" * len(folded))
+            # quotes first: their speaker mention is identified by its span before the mention moves
+            quotes = c.execute(
+                f"UPDATE quotes SET speaker_id = ?, speaker_name = ? WHERE speaker_id = ? AND EXISTS ("
+                " SELECT 1 FROM mentions m WHERE m.article_id = quotes.article_id AND m.actor_id = ?"
+                " AND m.start = quotes.speaker_start AND m.\"end\" = quotes.speaker_end"
+                f" AND lower(m.text) IN ({marks}))",
+                (new_id, new_name, src, src, *folded)).rowcount
+            moved = c.execute(f"UPDATE OR IGNORE mentions SET actor_id = ? WHERE actor_id = ? AND lower(text) IN ({marks})",
+                              (new_id, src, *folded)).rowcount
+            c.executemany("INSERT OR IGNORE INTO aliases (alias, actor_id) VALUES (?, ?)",
+                          [(a, new_id) for a in {new_name, *aliases}])
+            c.execute(f"DELETE FROM aliases WHERE actor_id = ? AND lower(alias) IN ({marks})", (src, *folded))
+            self.record_actor_edit("split", {"src": src, "aliases": list(aliases), "new_id": new_id,
+                                             "new_name": new_name}, c)
+        return {"mentions": moved, "quotes": quotes}
+
     # ---------------------------------------------------------------- queries
     def count(self, table: str) -> int:
+        table = {"facts": "article_facts"}.get(table, table)
         if table not in _TABLES:
             raise DatabaseError(f"unknown table {table!r}")
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -298,6 +480,13 @@ class Store:
             "sources": c.execute("SELECT count(*) FROM sources").fetchone()[0],
             "removal_reasons": dict(c.execute("SELECT reason, count(*) FROM removals GROUP BY reason ORDER BY 2 DESC")),
             "reject_reasons": dict(c.execute("SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC")),
+            "analysed_articles": c.execute("SELECT count(*) FROM article_facts WHERE status = 'ok'").fetchone()[0],
+            "facts_skipped": dict(c.execute(
+                "SELECT reason, count(*) FROM article_facts WHERE status = 'skipped' GROUP BY reason ORDER BY 2 DESC")),
+            "actors": c.execute("SELECT count(*) FROM actors").fetchone()[0],
+            "mentions": c.execute("SELECT count(*) FROM mentions").fetchone()[0],
+            "timexes": c.execute("SELECT count(*) FROM timexes").fetchone()[0],
+            "quotes": c.execute("SELECT count(*) FROM quotes").fetchone()[0],
         }
 
     def article(self, article_id: str) -> dict[str, Any] | None:
@@ -313,6 +502,19 @@ class Store:
                 'SELECT start, "end", text, reason, rule FROM removals WHERE article_id = ? ORDER BY seq',
                 (article_id,))
         ]
+        facts = self.conn.execute("SELECT * FROM article_facts WHERE article_id = ?", (article_id,)).fetchone()
+        out["facts"] = dict(facts) if facts else None
+        out["mentions"] = [dict(r) for r in self.conn.execute(
+            'SELECT m.start, m."end", m.text, m.actor_id, x.name AS actor_name, m.kind, m.country, m.sector'
+            " FROM mentions m LEFT JOIN actors x ON x.id = m.actor_id WHERE m.article_id = ? ORDER BY m.start",
+            (article_id,))]
+        out["timexes"] = [dict(r) for r in self.conn.execute(
+            'SELECT start, "end", text, type, value, mod, reason FROM timexes WHERE article_id = ? ORDER BY start',
+            (article_id,))]
+        out["quotes"] = [dict(r) for r in self.conn.execute(
+            'SELECT start, "end", text, kind, speaker_id, speaker_name, speaker_start, speaker_end, speaker_text,'
+            " cue, cue_start, cue_end, channel, channel_start, channel_end FROM quotes WHERE article_id = ?"
+            " ORDER BY start", (article_id,))]
         return out
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
@@ -321,7 +523,9 @@ class Store:
 
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
-           "fingerprints"}
+           "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits"}
+_QUOTE_ATTRS = ("speaker_id", "speaker_name", "speaker_start", "speaker_end", "speaker_text", "cue", "cue_start",
+                "cue_end", "channel", "channel_start", "channel_end")
 
 
 def _split_sql(script: str) -> list[str]:

@@ -1,0 +1,232 @@
+"""The facts stage: one spaCy parse per article, then actors, timexes, quotes and the publication date.
+
+It takes a stream of :class:`~storyline.model.Article` records and yields them with
+``spans["mentions"]``, ``spans["timexes"]`` and ``spans["quotes"]`` filled (offsets into ``text``)
+and ``facts`` holding the per-article status, the resolved publication date and the actors first
+met in this article. It never opens the database: the registry it resolves against is given to it.
+
+Per-document work is pure given the registry (bundled data + the user's edits), so results do not
+depend on the order articles arrive in. Articles are parsed in batches with ``nlp.pipe``; texts
+longer than :data:`storyline.nlp.MAX_CHARS` are parsed in paragraph-aligned chunks whose spans are
+shifted back into article offsets. Nothing is dropped here: an article that cannot be analysed keeps
+``facts["status"] = "skipped"`` with a reason (:data:`FACTS_REASONS`).
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from .. import nlp as nlp_mod
+from ..model import Article, Span
+from ..pipeline import Stats
+from .edits import Edits
+
+FACTS_VERSION = 1
+
+FACTS_REASONS: dict[str, str] = {
+    "empty_text": "the article has no clean text",
+    "no_sentences": "the text holds no words to parse (only numbers, symbols or markup)",
+    "not_english": "the text is not English (the bundled pipeline is English-only); nothing was extracted",
+    "chunked": "the text was longer than the parser's chunk size and was parsed in pieces (facts kept)",
+    "internal_error": "an unexpected error while extracting facts; the run's stats and log hold the exception",
+}
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_EN_FUNCTION = frozenset(
+    "the of and to in a is that for on with as by at from was were said it his her he she has have be are "
+    "this which an not but who will would been their they its or after also had than more".split()
+)
+
+
+def looks_english(text: str, sample: int = 3000) -> tuple[bool, str | None]:
+    """``(ok, reason)``: does ``text`` look like English prose? Cheap: share of English function words."""
+    words = _WORD.findall(text[:sample].lower())
+    if not words:
+        return False, "no_sentences"
+    if len(words) < 8:
+        return True, None  # too short to judge; parse it
+    share = sum(w in _EN_FUNCTION for w in words) / len(words)
+    return (share >= 0.12, None if share >= 0.12 else "not_english")
+
+
+def _dct(published: str | None) -> date | None:
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+
+
+class FactsStage:
+    """Batch stage: Articles in, Articles with fact spans out (same order, none dropped)."""
+
+    name = "facts"
+
+    def __init__(self, registry: Any = None, *, edits: Edits | None = None, batch_size: int = nlp_mod.BATCH_SIZE,
+                 model: str = nlp_mod.MODEL, max_chars: int = nlp_mod.MAX_CHARS):
+        from .actors import Registry
+
+        self.edits = edits or Edits()
+        self.registry = registry if registry is not None else self.edits.apply_to_registry(Registry.bundled())
+        self.batch_size = batch_size
+        self.model = model
+        self.max_chars = max_chars
+
+    # -------------------------------------------------------------- stream interface
+    def __call__(self, records: Iterable[Article], stats: Stats) -> Iterator[Article]:
+        batch: list[Article] = []
+        for rec in records:
+            batch.append(rec)
+            if len(batch) >= self.batch_size * 4:
+                yield from self.process_batch(batch, stats)
+                batch = []
+        if batch:
+            yield from self.process_batch(batch, stats)
+
+    def process_batch(self, articles: list[Article], stats: Stats) -> list[Article]:
+        """Parse ``articles`` with one ``nlp.pipe`` call and attach their facts."""
+        jobs: list[tuple[int, int, str]] = []  # (article index, chunk offset, chunk text)
+        for i, a in enumerate(articles):
+            stats.inc(self.name, "in")
+            a.facts = {"status": "ok", "reason": None, "dct_input": a.published, "new_actors": []}
+            if not a.text.strip():
+                self._skip(a, "empty_text", stats)
+                continue
+            ok, reason = looks_english(a.text)
+            if not ok:
+                self._skip(a, reason or "not_english", stats)
+                continue
+            pieces = nlp_mod.chunks(a.text, self.max_chars)
+            if len(pieces) > 1:
+                a.facts["reason"] = "chunked"
+                stats.inc(self.name, "chunked")
+            jobs += [(i, off, piece) for off, piece in pieces]
+        docs = nlp_mod.pipe((piece for _, _, piece in jobs), self.model, self.batch_size)
+        parts: dict[int, list[tuple[int, str, Any]]] = {}
+        for (i, off, piece), doc in zip(jobs, docs):
+            parts.setdefault(i, []).append((off, piece, doc))
+        for i, a in enumerate(articles):
+            if a.facts["status"] == "skipped":
+                self._date_only(a)
+                continue
+            try:
+                self._extract(a, parts.get(i, []))
+            except Exception as exc:  # noqa: BLE001 - one bad article never kills the batch
+                a.spans.pop("mentions", None), a.spans.pop("timexes", None), a.spans.pop("quotes", None)
+                a.facts.update(status="skipped", reason="internal_error", new_actors=[],
+                               error=f"{type(exc).__name__}: {exc}\n"
+                                     f"{''.join(traceback.format_exception(exc, limit=-3))}")
+                stats.inc(self.name, "skipped")
+                stats.inc(self.name, "skipped:internal_error")
+                self._date_only(a)
+                continue
+            stats.inc(self.name, "kept")
+            for kind in ("mentions", "timexes", "quotes"):
+                stats.inc(self.name, kind, len(a.spans.get(kind, ())))
+        return articles
+
+    # -------------------------------------------------------------- per article
+    def _skip(self, a: Article, reason: str, stats: Stats) -> None:
+        a.facts.update(status="skipped", reason=reason)
+        stats.inc(self.name, "skipped")
+        stats.inc(self.name, f"skipped:{reason}")
+
+    def _date_only(self, a: Article) -> None:
+        from .time import resolve_publication
+
+        a.spans.setdefault("mentions", [])
+        a.spans.setdefault("timexes", [])
+        a.spans.setdefault("quotes", [])
+        a.facts["date"] = resolve_publication(a.published, a.published_source, a.text, [])
+
+    def _extract(self, a: Article, parts: list[tuple[int, str, Any]]) -> None:
+        from .actors import mention_at, resolve_mentions
+        from .quotes import find_quotes
+        from .time import find_timexes, resolve_publication
+
+        dct = _dct(a.published)
+        mentions: list[Any] = []
+        timexes: list[Any] = []
+        quotes: list[Any] = []
+        new_actors: dict[str, Any] = {}
+        for off, piece, doc in parts:
+            ms, new = resolve_mentions(doc, self.registry, dct)
+            if self.edits:
+                for m in ms:
+                    m.actor_id = self.edits.remap(m.actor_id, m.text)
+            ts = find_timexes(piece, dct, doc)
+            qs = find_quotes(doc)
+            for actor in new:
+                new_actors.setdefault(actor.id, actor)
+            for q in qs:
+                m = mention_at(ms, q.speaker_start, q.speaker_end) if q.speaker_start is not None else None
+                quotes.append((off, q, m))
+            mentions += [(off, m) for m in ms]
+            timexes += [(off, t) for t in ts]
+        used = {m.actor_id for _, m in mentions}
+        new_actors = {aid: act for aid, act in new_actors.items() if aid in used}
+        names = {aid: act.name for aid, act in new_actors.items()}
+
+        def actor_name(actor_id: str | None) -> str | None:
+            if actor_id is None:
+                return None
+            if actor_id in names:
+                return names[actor_id]
+            found = self.registry.get(actor_id)
+            return found.name if found is not None else None
+
+        text = a.text
+        a.spans["mentions"] = [
+            Span(off + m.start, off + m.end, m.kind, text[off + m.start: off + m.end],
+                 {"actor_id": m.actor_id, "country": m.country, "sector": m.sector})
+            for off, m in mentions
+        ]
+        a.spans["timexes"] = [
+            Span(off + t.start, off + t.end, t.type, text[off + t.start: off + t.end],
+                 {"value": t.value, "mod": t.mod, "reason": t.reason})
+            for off, t in timexes
+        ]
+        a.spans["quotes"] = [_quote_span(text, off, q, m, actor_name(m.actor_id) if m else None) for off, q, m in quotes]
+        shifted = [_Shifted(s.start, s.end, s.label, s.attrs) for s in a.spans["timexes"]]
+        a.facts["date"] = resolve_publication(a.published, a.published_source, text, shifted)  # type: ignore[arg-type]
+        a.facts["new_actors"] = list(new_actors.values())
+
+
+class _Shifted:
+    """A timex in article offsets, duck-typed like :class:`storyline.facts.time.Timex`."""
+
+    __slots__ = ("start", "end", "type", "value", "mod", "reason", "text")
+
+    def __init__(self, start: int, end: int, type_: str, attrs: dict[str, Any]):
+        self.start, self.end, self.type = start, end, type_
+        self.value, self.mod, self.reason = attrs.get("value"), attrs.get("mod"), attrs.get("reason")
+        self.text = ""
+
+
+def _shift(off: int, v: int | None) -> int | None:
+    return None if v is None else off + v
+
+
+def _quote_span(text: str, off: int, q: Any, m: Any, speaker_name: str | None) -> Span:
+    attrs = {
+        "speaker_id": m.actor_id if m is not None else None,
+        "speaker_name": speaker_name if speaker_name else q.speaker_text,
+        "speaker_start": _shift(off, q.speaker_start),
+        "speaker_end": _shift(off, q.speaker_end),
+        "speaker_text": q.speaker_text,
+        "cue": q.cue,
+        "cue_start": _shift(off, q.cue_start),
+        "cue_end": _shift(off, q.cue_end),
+        "channel": q.channel,
+        "channel_start": _shift(off, q.channel_start),
+        "channel_end": _shift(off, q.channel_end),
+    }
+    extra = getattr(q, "attrs", None)
+    if extra:
+        attrs["extra"] = dict(extra)
+    return Span(off + q.start, off + q.end, q.kind, text[off + q.start: off + q.end], attrs)
