@@ -142,7 +142,7 @@ class FactsStage:
         a.spans.setdefault("mentions", [])
         a.spans.setdefault("timexes", [])
         a.spans.setdefault("quotes", [])
-        a.facts["date"] = resolve_publication(a.published, a.published_source, a.text, [])
+        a.facts["date"] = resolve_publication(a.published, a.published_source, a.text, None)
 
     def _extract(self, a: Article, parts: list[tuple[int, str, Any]]) -> None:
         from .actors import mention_at, resolve_mentions
