@@ -335,6 +335,10 @@ class Store:
                     [(a.id, s.start, s.end, s.text, s.attrs["actor_id"], s.label, s.attrs.get("country"),
                       s.attrs.get("sector")) for s in a.spans.get("mentions", ())],
                 )
+                c.executemany(  # every name an actor was matched under becomes one of its aliases
+                    "INSERT OR IGNORE INTO aliases (alias, actor_id) VALUES (?, ?)",
+                    {(s.text, s.attrs["actor_id"]) for s in a.spans.get("mentions", ()) if s.label in _NAME_KINDS},
+                )
                 c.executemany(
                     'INSERT OR IGNORE INTO timexes (article_id, start, "end", text, type, value, mod, reason)'
                     " VALUES (?,?,?,?,?,?,?,?)",
@@ -524,6 +528,7 @@ class Store:
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
            "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits"}
+_NAME_KINDS = {"name", "metonym", "demonym", "place"}
 _QUOTE_ATTRS = ("speaker_id", "speaker_name", "speaker_start", "speaker_end", "speaker_text", "cue", "cue_start",
                 "cue_end", "channel", "channel_start", "channel_end")
 
