@@ -32,7 +32,7 @@ FACTS_REASONS: dict[str, str] = {
     "no_sentences": "the text holds no words to parse (only numbers, symbols or markup)",
     "not_english": "the text is not English (the bundled pipeline is English-only); nothing was extracted",
     "chunked": "the text was longer than the parser's chunk size and was parsed in pieces (facts kept)",
-    "internal_error": "an unexpected error while extracting facts; the run's stats and log hold the exception",
+    "internal_error": "an unexpected error while extracting facts; article_facts.detail holds the exception",
 }
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

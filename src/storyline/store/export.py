@@ -69,11 +69,13 @@ EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
     ),
     "quotes": (
         'SELECT q.article_id, q.start, q."end", q.text, q.kind, q.speaker_id, q.speaker_name, q.speaker_start,'
-        " q.speaker_end, q.speaker_text, q.cue, q.cue_start, q.cue_end, q.channel, q.channel_start, q.channel_end"
+        " q.speaker_end, q.speaker_text, q.cue, q.cue_start, q.cue_end, json_extract(q.attrs, '$.cue_type'),"
+        " q.channel, q.channel_start, q.channel_end, q.attrs"
         " FROM quotes q JOIN articles a ON a.id = q.article_id ORDER BY a.seq, q.start",
         ["article_id", "start", "end", "text", "kind", "speaker_id", "speaker_name", "speaker_start", "speaker_end",
-         "speaker_text", "cue", "cue_start", "cue_end", "channel", "channel_start", "channel_end"],
-        set(),
+         "speaker_text", "cue", "cue_start", "cue_end", "cue_type", "channel", "channel_start", "channel_end",
+         "attrs"],
+        {"attrs"},
     ),
     "facts": (
         "SELECT f.article_id, a.published, f.date_value, f.date_provenance, f.date_confidence, f.date_start,"
