@@ -99,3 +99,51 @@ def test_strict_exit_code(tmp_path):
     assert r.returncode == 0 and "empty" in r.stdout
     r = sl("run", str(tmp_path / "in"), "--db", str(tmp_path / "kb2.db"), "--strict")
     assert r.returncode == 5
+
+
+def test_run_summary_reports_facts(kb):
+    r = sl("stats", "--db", str(kb), "--json")
+    s = json.loads(r.stdout)
+    assert s["analysed_articles"] == 5 and s["quotes"] > 0 and s["timexes"] > 0 and s["actors"] > 0
+
+
+def test_fact_tables_export_from_the_cli(kb):
+    for table in ("actors", "mentions", "timexes", "quotes", "facts"):
+        r = sl("export", "--db", str(kb), "--table", table)
+        assert r.returncode == 0, r.stderr
+        rows = [json.loads(line) for line in r.stdout.splitlines()]
+        assert rows, table
+
+
+def test_show_lists_quotes_dates_and_actors(kb):
+    arts = [json.loads(line) for line in sl("export", "--db", str(kb), "--table", "articles").stdout.splitlines()]
+    first = next(a for a in arts if a["source_id"].startswith("000"))
+    r = sl("show", first["id"], "--db", str(kb))
+    assert r.returncode == 0, r.stderr
+    assert "publication date: 2025-01-27 (metadata" in r.stdout
+    assert "Vladimir Putin" in r.stdout and "quotes (" in r.stdout and "time expressions (" in r.stdout
+
+
+def test_actors_commands(kb, tmp_path):
+    import shutil
+
+    db = tmp_path / "kb.db"
+    shutil.copy(kb, db)
+    r = sl("actors", "list", "--db", str(db), "--json", "-n", "0")
+    assert r.returncode == 0, r.stderr
+    ids = {a["id"] for a in json.loads(r.stdout)}
+    assert {"per:vladimir-putin", "per:xi-jinping", "per:alexander-lukashenko", "cty:BLR"} <= ids
+    r = sl("actors", "add", "org:big-stone", "--name", "Big Stone", "--type", "ORG", "--country", "BLR",
+           "--db", str(db))
+    assert r.returncode == 0 and "re-analysed 1 article" in r.stdout, r.stdout + r.stderr
+    r = sl("actors", "merge", "org:big-stone", "cty:BLR", "--db", str(db))
+    assert r.returncode == 0 and "1 mention" in r.stdout, r.stdout + r.stderr
+    r = sl("actors", "add", "per:x", "--name", "X", "--country", "Belarus", "--db", str(db))
+    assert r.returncode == 2
+    _one_line_error(r, "SL-E100")
+    r = sl("actors", "merge", "per:nobody", "per:vladimir-putin", "--db", str(db))
+    assert r.returncode == 2
+    _one_line_error(r, "SL-E100")
+    r = sl("actors", "import", str(tmp_path / "missing.csv"), "--db", str(db))
+    assert r.returncode == 2
+    _one_line_error(r, "SL-E101")
