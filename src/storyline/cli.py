@@ -64,6 +64,15 @@ def run(
         raise typer.Exit(5)
 
 
+def _date_cell(article: dict, facts: dict | None) -> str:
+    """The article's date: its metadata date, else the resolved one marked with where it came from."""
+    if article["published"]:
+        return article["published"]
+    if facts and facts["date_value"]:
+        return f"{facts['date_value']} ({facts['date_provenance']})"
+    return ""
+
+
 class _progress_bar:  # noqa: N801 - used as a context manager like a function
     """Two Rich bars: files ingested, then articles analysed by the facts stage."""
 
@@ -118,10 +127,15 @@ def _print_run(report: api.RunReport, db: Path) -> None:
         arts.add_column("title", ratio=1)
         arts.add_column("copy of", no_wrap=True)
         with api.open_kb(db) as kb:
+            dates = {f["article_id"]: f for f in kb.rows("facts")}
             for a in kb.articles():
-                arts.add_row(a["id"], a["published"] or "", a["outlet"] or "", a["title"] or "",
+                arts.add_row(a["id"], _date_cell(a, dates.get(a["id"])), a["outlet"] or "", a["title"] or "",
                              (a["duplicate_of"] or "")[:8])
+            top = sorted(kb.rows("actors"), key=lambda r: (-r["n_mentions"], r["id"]))[:8]
         out.print(arts)
+        if top:
+            out.print("most mentioned actors: " + ", ".join(f"{r['name']} {r['n_mentions']}" for r in top),
+                      highlight=False)
     if s["facts_skipped"]:
         out.print("not analysed, by reason: " + ", ".join(f"{k} {v}" for k, v in s["facts_skipped"].items())
                   + " (storyline export --table facts)")
