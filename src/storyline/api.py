@@ -157,7 +157,9 @@ def merge_actors(db: str | os.PathLike[str], src: str, dst: str) -> dict[str, in
                 raise UsageError(f"unknown actor {dst!r}", hint="list actors with `storyline actors list`")
         if store.actor_row(src) is None and Registry.bundled().get(src) is None:
             raise UsageError(f"unknown actor {src!r}", hint="list actors with `storyline actors list`")
-        return store.merge_actors(src, target)
+        res = store.merge_actors(src, target)
+        _rebuild_events(store)
+        return res
 
 
 def split_actor(db: str | os.PathLike[str], src: str, aliases: Sequence[str], new_id: str,
@@ -174,7 +176,9 @@ def split_actor(db: str | os.PathLike[str], src: str, aliases: Sequence[str], ne
             raise UsageError(f"unknown actor {src!r}", hint="list actors with `storyline actors list`")
         if store.actor_row(new_id) is not None:
             raise UsageError(f"actor {new_id!r} already exists", hint="choose a new id, or use `actors merge`")
-        return store.split_actor(src, list(aliases), new_id, new_name or aliases[0])
+        res = store.split_actor(src, list(aliases), new_id, new_name or aliases[0])
+        _rebuild_events(store)
+        return res
 
 
 def analyse(db: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> int:
@@ -187,4 +191,13 @@ def _reanalyse(store: Store, progress: ProgressFn | None) -> int:
     from .engines.local import run_facts
     from .pipeline import Stats
 
-    return run_facts(store, Stats(), None, progress)
+    n = run_facts(store, Stats(), None, progress)
+    if n:
+        _rebuild_events(store)
+    return n
+
+
+def _rebuild_events(store: Store) -> None:
+    from .engines.local import rebuild_events
+
+    rebuild_events(store)

@@ -114,6 +114,7 @@ def run(
             _regroup(store)
             if opts.facts:
                 run_facts(store, stats, report, progress, batch_size=opts.facts_batch)
+                rebuild_events(store, stats)
             status = "done"
         finally:
             report.stats = stats.as_dict()
@@ -315,6 +316,19 @@ def run_facts(store: Store, stats: Stats, report: RunReport | None = None, progr
         if progress:
             progress("facts_advance", len(articles))
     return done
+
+
+def rebuild_events(store: Store, stats: Stats | None = None) -> int:
+    """Merge every stored event mention into events (cross-document; O(mentions)). Returns the count."""
+    from ..events.merge import build_events
+
+    events = build_events(store.iter_event_mentions(), store.source_keys())
+    store.replace_events(events)
+    if stats is not None:
+        stats.inc("events", "mentions", sum(e.n_mentions for e in events))
+        stats.inc("events", "events", len(events))
+        stats.inc("events", "new_events", sum(e.is_new for e in events))
+    return len(events)
 
 
 def referenced_actors(articles: Sequence[Article], registry: Any) -> list[Any]:

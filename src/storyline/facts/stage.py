@@ -25,7 +25,7 @@ from ..model import Article, Span
 from ..pipeline import Stats
 from .edits import Edits
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2  # 2: PLOVER event mentions (storyline.events) are coded in the same pass
 
 FACTS_REASONS: dict[str, str] = {
     "empty_text": "the article has no clean text",
@@ -68,8 +68,11 @@ class FactsStage:
     name = "facts"
 
     def __init__(self, registry: Any = None, *, edits: Edits | None = None, batch_size: int = nlp_mod.BATCH_SIZE,
-                 model: str = nlp_mod.MODEL, max_chars: int = nlp_mod.MAX_CHARS):
+                 model: str = nlp_mod.MODEL, max_chars: int = nlp_mod.MAX_CHARS, coder: Any = None):
+        from ..events.coder import RuleCoder
         from .actors import Registry
+
+        self.coder = coder if coder is not None else RuleCoder()
 
         self.edits = edits or Edits()
         self.registry = registry if registry is not None else self.edits.apply_to_registry(Registry.bundled())
@@ -117,7 +120,8 @@ class FactsStage:
             try:
                 self._extract(a, parts.get(i, []))
             except Exception as exc:  # noqa: BLE001 - one bad article never kills the batch
-                a.spans.pop("mentions", None), a.spans.pop("timexes", None), a.spans.pop("quotes", None)
+                for kind in ("mentions", "timexes", "quotes", "events"):
+                    a.spans.pop(kind, None)
                 a.facts.update(status="skipped", reason="internal_error", new_actors=[],
                                error=f"{type(exc).__name__}: {exc}\n"
                                      f"{''.join(traceback.format_exception(exc, limit=-3))}")
@@ -126,7 +130,7 @@ class FactsStage:
                 self._date_only(a)
                 continue
             stats.inc(self.name, "kept")
-            for kind in ("mentions", "timexes", "quotes"):
+            for kind in ("mentions", "timexes", "quotes", "events"):
                 stats.inc(self.name, kind, len(a.spans.get(kind, ())))
         return articles
 
@@ -142,6 +146,7 @@ class FactsStage:
         a.spans.setdefault("mentions", [])
         a.spans.setdefault("timexes", [])
         a.spans.setdefault("quotes", [])
+        a.spans.setdefault("events", [])
         a.facts["date"] = resolve_publication(a.published, a.published_source, a.text, None)
 
     def _extract(self, a: Article, parts: list[tuple[int, str, Any]]) -> None:
@@ -154,6 +159,7 @@ class FactsStage:
         timexes: list[Any] = []
         quotes: list[Any] = []
         new_actors: dict[str, Any] = {}
+        events: list[tuple[int, Any]] = []
         for off, piece, doc in parts:
             ms, new = resolve_mentions(doc, self.registry, dct)
             if self.edits:
@@ -168,6 +174,7 @@ class FactsStage:
                 quotes.append((off, q, m))
             mentions += [(off, m) for m in ms]
             timexes += [(off, t) for t in ts]
+            events += [(off, ev) for ev in self.coder.code(doc, ms, ts, qs, dct)]
         used = {m.actor_id for _, m in mentions}
         new_actors = {aid: act for aid, act in new_actors.items() if aid in used}
         names = {aid: act.name for aid, act in new_actors.items()}
@@ -192,6 +199,7 @@ class FactsStage:
             for off, t in timexes
         ]
         a.spans["quotes"] = [_quote_span(text, off, q, m, actor_name(m.actor_id) if m else None) for off, q, m in quotes]
+        a.spans["events"] = [_event_span(text, off, ev) for off, ev in events]
         shifted = [_Shifted(s.start, s.end, s.label, s.attrs) for s in a.spans["timexes"]]
         a.facts["date"] = resolve_publication(a.published, a.published_source, text, shifted)  # type: ignore[arg-type]
         a.facts["new_actors"] = list(new_actors.values())
@@ -230,3 +238,20 @@ def _quote_span(text: str, off: int, q: Any, m: Any, speaker_name: str | None) -
     if extra:
         attrs["extra"] = dict(extra)
     return Span(off + q.start, off + q.end, q.kind, text[off + q.start: off + q.end], attrs)
+
+
+_EVENT_OFFSETS = ("trigger_start", "trigger_end", "date_start", "date_end", "location_start", "location_end",
+                  "quote_start", "quote_end")
+
+
+def _event_span(text: str, off: int, ev: Any) -> Span:
+    """An :class:`storyline.events.coder.EventMention` as a Span in article offsets (attrs: every field)."""
+    d = ev.to_dict()
+    for k in _EVENT_OFFSETS:
+        d[k] = _shift(off, d.get(k))
+    for role in (*d["actors"], *d["recipients"], *d["cues"]):
+        role["start"] += off
+        role["end"] += off
+    start, end = d.pop("start") + off, d.pop("end") + off
+    d.pop("text", None)
+    return Span(start, end, d["plover_type"], text[start:end], d)

@@ -210,6 +210,74 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        3,
+        "events: PLOVER event mentions per article, merged events",
+        """
+        -- one row per event mention the coder found in an article (offsets into the clean text)
+        CREATE TABLE event_mentions (
+            article_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,           -- order in the article
+            start INTEGER NOT NULL,         -- the sentence: the evidence
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            trigger_start INTEGER NOT NULL,
+            trigger_end INTEGER NOT NULL,
+            trigger TEXT NOT NULL,
+            type TEXT NOT NULL,             -- PLOVER root type under PLOVER's coding conventions
+            described_type TEXT NOT NULL,   -- the type of the action as described (before conventions)
+            mode TEXT,
+            context TEXT NOT NULL,          -- JSON list
+            quad INTEGER NOT NULL,
+            intensity REAL NOT NULL,
+            actor_ids TEXT NOT NULL,        -- JSON list
+            recipient_ids TEXT NOT NULL,    -- JSON list
+            roles TEXT NOT NULL,            -- JSON: actors and recipients with spans, country, sector
+            date TEXT,
+            date_source TEXT NOT NULL,
+            date_start INTEGER,
+            date_end INTEGER,
+            location TEXT,
+            location_start INTEGER,
+            location_end INTEGER,
+            location_country TEXT,
+            negated INTEGER NOT NULL,
+            hypothetical INTEGER NOT NULL,
+            future INTEGER NOT NULL,
+            historical INTEGER NOT NULL,
+            reported_in_quote INTEGER NOT NULL,
+            cues TEXT NOT NULL,             -- JSON: the words that set each flag, with spans
+            rule TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            event_id TEXT,                  -- the merged event it belongs to
+            PRIMARY KEY (article_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX event_mentions_event ON event_mentions(event_id);
+        -- one row per real-world event: mentions across sentences, articles and copies merged
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            mode TEXT,
+            context TEXT NOT NULL,          -- JSON list
+            quad INTEGER NOT NULL,
+            intensity REAL NOT NULL,
+            actor_ids TEXT NOT NULL,        -- JSON list
+            recipient_ids TEXT NOT NULL,    -- JSON list
+            date TEXT,
+            date_source TEXT NOT NULL,
+            location TEXT,
+            location_country TEXT,
+            negated INTEGER NOT NULL,
+            hypothetical INTEGER NOT NULL,
+            future INTEGER NOT NULL,
+            historical INTEGER NOT NULL,
+            n_mentions INTEGER NOT NULL,
+            n_articles INTEGER NOT NULL,
+            n_sources INTEGER NOT NULL,     -- independent sources: duplicate groups count once
+            first_article_id TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -352,6 +352,15 @@ class Store:
                     [(a.id, s.start, s.end, s.text, s.label, *(s.attrs.get(k) for k in _QUOTE_ATTRS),
                       json.dumps(s.attrs.get("extra") or {}, default=str)) for s in a.spans.get("quotes", ())],
                 )
+                c.execute("DELETE FROM event_mentions WHERE article_id = ?", (a.id,))
+                c.executemany(
+                    "INSERT INTO event_mentions (article_id, seq, start, \"end\", text, trigger_start, trigger_end,"
+                    " trigger, type, described_type, mode, context, quad, intensity, actor_ids, recipient_ids, roles,"
+                    " date, date_source, date_start, date_end, location, location_start, location_end,"
+                    " location_country, negated, hypothetical, future, historical, reported_in_quote, cues, rule,"
+                    " coder) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [_event_row(a.id, i, s) for i, s in enumerate(a.spans.get("events", ()))],
+                )
                 f = a.facts
                 d = f.get("date")
                 c.execute(
@@ -376,6 +385,60 @@ class Store:
                 n += c.execute(f"DELETE FROM article_facts WHERE article_id IN ({','.join('?' * len(chunk))})",
                                chunk).rowcount
             return n
+
+    # ---------------------------------------------------------------- events (cross-document)
+    def iter_event_mentions(self) -> Iterator[dict[str, Any]]:
+        """Every stored event mention as a dict (JSON columns decoded), in article order."""
+        for r in self.conn.execute(
+            "SELECT e.* FROM event_mentions e JOIN articles a ON a.id = e.article_id ORDER BY a.seq, e.seq"
+        ):
+            d = dict(r)
+            for k in ("context", "actor_ids", "recipient_ids", "roles", "cues"):
+                d[k] = json.loads(d[k])
+            yield d
+
+    def source_keys(self) -> dict[str, str]:
+        """Article id → independent-source key (its duplicate group, else itself)."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, ifnull(group_id, id) FROM articles")}
+
+    def replace_events(self, events: Sequence[Any]) -> None:
+        """Store merged events (:func:`storyline.events.merge.build_events`) and link their mentions."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM events")
+            c.execute("UPDATE event_mentions SET event_id = NULL")
+            for e in events:
+                c.execute(
+                    "INSERT INTO events (id, type, mode, context, quad, intensity, actor_ids, recipient_ids, date,"
+                    " date_source, location, location_country, negated, hypothetical, future, historical, n_mentions,"
+                    " n_articles, n_sources, first_article_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (e.id, e.type, e.mode, json.dumps(e.context), e.quad, e.intensity, json.dumps(e.actor_ids),
+                     json.dumps(e.recipient_ids), e.date, e.date_source, e.location, e.location_country,
+                     int(e.negated), int(e.hypothetical), int(e.future), int(e.historical), e.n_mentions,
+                     e.n_articles, e.n_sources, e.first_article_id),
+                )
+                c.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND seq = ?",
+                              [(e.id, a, q) for a, q in e.mentions])
+
+    def _remap_event_actors(self, c: sqlite3.Connection, src: str, new: str, aliases: set[str] | None) -> int:
+        """Rewrite actor ids inside stored event mentions (all roles of ``src``, or those written as one of
+        ``aliases``, casefolded) to ``new``."""
+        n = 0
+        rows = c.execute("SELECT article_id, seq, roles FROM event_mentions WHERE instr(roles, ?) > 0",
+                         (json.dumps(src),)).fetchall()
+        for article_id, seq, roles_json in rows:
+            roles = json.loads(roles_json)
+            changed = False
+            for role in (*roles["actors"], *roles["recipients"]):
+                if role.get("actor_id") == src and (aliases is None or role["text"].casefold() in aliases):
+                    role["actor_id"] = new
+                    changed = True
+            if changed:
+                n += 1
+                c.execute("UPDATE event_mentions SET roles = ?, actor_ids = ?, recipient_ids = ?"
+                          " WHERE article_id = ? AND seq = ?",
+                          (json.dumps(roles), json.dumps(_role_ids(roles["actors"])),
+                           json.dumps(_role_ids(roles["recipients"])), article_id, seq))
+        return n
 
     # ---------------------------------------------------------------- actor edits
     def actor_edits(self) -> list[tuple[str, dict[str, Any]]]:
@@ -437,8 +500,9 @@ class Store:
                       (dst.id, src))
             c.execute("DELETE FROM aliases WHERE actor_id = ?", (src,))
             c.execute("DELETE FROM actors WHERE id = ?", (src,))
+            events = self._remap_event_actors(c, src, dst.id, None)
             self.record_actor_edit("merge", {"src": src, "dst": dst.id}, c)
-        return {"mentions": moved, "quotes": quotes}
+        return {"mentions": moved, "quotes": quotes, "event_mentions": events}
 
     def split_actor(self, src: str, aliases: Sequence[str], new_id: str, new_name: str) -> dict[str, int]:
         """Give the mentions of ``src`` written as one of ``aliases`` to a new actor; record the edit."""
@@ -461,9 +525,10 @@ class Store:
             c.executemany("INSERT OR IGNORE INTO aliases (alias, actor_id) VALUES (?, ?)",
                           [(a, new_id) for a in {new_name, *aliases}])
             c.execute(f"DELETE FROM aliases WHERE actor_id = ? AND lower(alias) IN ({marks})", (src, *folded))
+            events = self._remap_event_actors(c, src, new_id, set(folded))
             self.record_actor_edit("split", {"src": src, "aliases": list(aliases), "new_id": new_id,
                                              "new_name": new_name}, c)
-        return {"mentions": moved, "quotes": quotes}
+        return {"mentions": moved, "quotes": quotes, "event_mentions": events}
 
     # ---------------------------------------------------------------- queries
     def count(self, table: str) -> int:
@@ -491,6 +556,10 @@ class Store:
             "mentions": c.execute("SELECT count(*) FROM mentions").fetchone()[0],
             "timexes": c.execute("SELECT count(*) FROM timexes").fetchone()[0],
             "quotes": c.execute("SELECT count(*) FROM quotes").fetchone()[0],
+            "event_mentions": c.execute("SELECT count(*) FROM event_mentions").fetchone()[0],
+            "events": c.execute("SELECT count(*) FROM events").fetchone()[0],
+            "new_events": c.execute("SELECT count(*) FROM events WHERE negated + hypothetical + future + historical = 0"
+                                    ).fetchone()[0],
         }
 
     def article(self, article_id: str) -> dict[str, Any] | None:
@@ -527,7 +596,30 @@ class Store:
 
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
-           "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits"}
+           "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits",
+           "events", "event_mentions"}
+def _role_ids(roles: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for r in roles:
+        if r.get("actor_id") and r["actor_id"] not in out:
+            out.append(r["actor_id"])
+    return out
+
+
+def _event_row(article_id: str, seq: int, s: Any) -> tuple[Any, ...]:
+    d = s.attrs
+    roles = {"actors": d["actors"], "recipients": d["recipients"]}
+    return (
+        article_id, seq, s.start, s.end, s.text, d["trigger_start"], d["trigger_end"], d["trigger"], s.label,
+        d["type"], d.get("mode"), json.dumps(d.get("context") or []), d["quad"], d["intensity"],
+        json.dumps(_role_ids(d["actors"])), json.dumps(_role_ids(d["recipients"])), json.dumps(roles, default=str),
+        d.get("date"), d.get("date_source") or "unknown", d.get("date_start"), d.get("date_end"), d.get("location"),
+        d.get("location_start"), d.get("location_end"), d.get("location_country"), int(d["negated"]),
+        int(d["hypothetical"]), int(d["future"]), int(d["historical"]), int(d["reported_in_quote"]),
+        json.dumps(d.get("cues") or [], default=str), d.get("rule") or "", d.get("coder") or "",
+    )
+
+
 _NAME_KINDS = {"name", "metonym", "demonym", "place"}
 _QUOTE_ATTRS = ("speaker_id", "speaker_name", "speaker_start", "speaker_end", "speaker_text", "cue", "cue_start",
                 "cue_end", "channel", "channel_start", "channel_end")
