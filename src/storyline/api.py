@@ -81,6 +81,24 @@ class KnowledgeBase:
         """Per-article facts status and resolved publication date (value, provenance, confidence)."""
         return self.dataframe("facts")
 
+    def events(self) -> Any:
+        """Merged PLOVER events (type, mode, actors, recipients, date, flags, n_sources…) as a DataFrame."""
+        return self.dataframe("events")
+
+    def event_mentions(self) -> Any:
+        """Every coded event mention with its evidence spans, as a DataFrame."""
+        return self.dataframe("event_mentions")
+
+    def dyads(self, actor: str | None = None, recipient: str | None = None) -> Any:
+        """New events per (actor, recipient, month) with cooperation/conflict intensity, as a DataFrame;
+        optionally only the rows of one actor and/or recipient id."""
+        df = self.dataframe("dyads")
+        if actor is not None:
+            df = df[df["actor_id"] == actor]
+        if recipient is not None:
+            df = df[df["recipient_id"] == recipient]
+        return df.reset_index(drop=True)
+
     def actor(self, actor_id: str) -> dict[str, Any] | None:
         return self.store.actor_row(actor_id)
 

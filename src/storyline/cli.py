@@ -164,6 +164,8 @@ def export_cmd(
         raise UsageError(f"unknown table {table!r}", hint=f"use --table with one of: {', '.join(EXPORTS)}")
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint=f"use --format with one of: {', '.join(FORMATS)}")
+    if fmt in ("plover", "gdelt") and table != "events":
+        raise UsageError(f"format {fmt!r} is for the events table only", hint="use --table events")
     if fmt == "parquet" and out_path is None and sys.stdout.isatty():
         raise UsageError("refusing to write binary Parquet to a terminal", hint="add --out FILE.parquet or redirect")
     with api.open_kb(db) as kb:
@@ -338,6 +340,11 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted — re-run the same command to resume", highlight=False)
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`storyline export ... | head`): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:  # click usage errors and anything unexpected
         click_exc = _click_exceptions()
         if isinstance(exc, click_exc.ClickException):

@@ -133,6 +133,12 @@ _COMP_PREPS = frozenset({"of", "for", "about", "to", "against", "on", "as", "wit
 _TIME_ENTS = frozenset({"DATE", "TIME"})
 _FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 # cues whose content must be a clause or a quotation (``continued to grow`` is no attribution)
+# verbs of saying proper: "X said …, according to Y" is Y's report of X's words (Y is a channel)
+_SAY_VERBS = frozenset(
+    """say tell add write state declare explain insist argue tweet claim announce note warn reply respond
+    remark comment continue conclude acknowledge admit confirm report stress emphasize emphasise assert
+    allege contend recall reiterate repeat retort testify quip joke muse ask answer""".split()
+)
 _CLAUSE_ONLY = frozenset({"continue", "add", "conclude", "post", "point"})
 # left dependents that belong to a speaker noun phrase
 _NP_LEFT = frozenset({"det", "amod", "compound", "poss", "nmod", "nummod", "case", "quantmod", "advmod"})
@@ -382,7 +388,7 @@ def _speaker_of(cue: Any, depth: int = 0, via: str = "") -> Any | None:
     conjoined verbs the subject of the governing verb (``…, saying that``; ``is expected to say``)."""
     has_subj = False
     for ch in cue.children:
-        if ch.dep_ in _SUBJ:
+        if ch.dep_ in _SUBJ and not _dateline(ch):
             if ch.lower_ in _REL_PRON and cue.dep_ == "relcl":
                 return cue.head
             has_subj = True
@@ -425,6 +431,22 @@ def _speaker_of(cue: Any, depth: int = 0, via: str = "") -> Any | None:
     if cue.dep_ in ("advcl", "xcomp", "conj", "pcomp", "prep", "acomp"):
         return _speaker_of(head, depth + 1, cue.dep_)
     return None
+
+
+def _dateline(tok: Any) -> bool:
+    """Is ``tok`` the place of a dateline the parser took for a subject (``MYRTLE BEACH, S.C. -
+    Sen. Ted Cruz continued …``)? An upper-case word at the start of its sentence followed by a
+    dash within a few tokens."""
+    if not (tok.is_upper and len(tok) > 1):
+        return False
+    doc = tok.doc
+    k = tok.i - 1
+    while k >= 0 and k > tok.i - 4 and not (doc[k].is_space and "\n" in doc[k].text) and not doc[k].is_sent_start:
+        k -= 1
+    if not (k < 0 or doc[k].is_space and "\n" in doc[k].text or doc[k].is_sent_start):
+        return False
+    end = min(len(doc), tok.i + 6)
+    return any(doc[k].text in ("-", "—", "–", "--") for k in range(tok.i + 1, end))
 
 
 def _inverted_subject(cue: Any) -> Any | None:
@@ -705,6 +727,17 @@ def _mark_quote(ctx: _Ctx, seg: _Seg, a: int, b: int) -> Quote:
     if q.kind == "direct":
         for i in range(a, b):
             ctx.in_direct[i] = True
+    if cue is None and ctx.parsed and seg.closed and last in ",;—–-":
+        # “…,” according to a senior official: no verb, the source is the object of "according to"
+        k = b
+        while k < min(ctx.n, b + 4) and (doc[k].is_punct or doc[k].is_space) and doc[k].lower_ != "according":
+            k += 1
+        obj = _according(doc[k]) if k < ctx.n else None
+        if obj is not None:
+            _set_cue(q, text, doc[k].idx, doc[k + 1].idx + len(doc[k + 1]))
+            q.attrs["cue_type"] = "according_to"
+            _set_speaker(ctx, q, obj)
+            return q
     if cue is None:
         lead = before.rstrip()
         if ctx.parsed and q.kind == "direct" and lead.endswith(":"):
@@ -900,20 +933,31 @@ def _drop_nested(indirect: list[Quote], marked: list[Quote]) -> list[Quote]:
     return out
 
 
-def _clause_around(ctx: _Ctx, lo: int, hi: int) -> tuple[int, int] | None:
-    """Token range of the rest of the sentence around a phrase ``[lo, hi]`` at its start or end."""
+def _clause_around(ctx: _Ctx, lo: int, hi: int) -> list[tuple[int, int]] | None:
+    """Token ranges of the rest of the sentence around a phrase ``[lo, hi]``: after it when it opens
+    the sentence, before it when it closes it; in the middle (``X did Y, according to Z, even as
+    …``) the clause before it when that has a finite verb, else both sides (``The plan, according
+    to Z, was wrong``)."""
     sa, sb = ctx.sent(lo)
+    doc = ctx.doc
     if lo - sa <= 1:
         s_tok, e_tok = hi + 1, sb
     elif hi >= sb - 2:
         s_tok, e_tok = sa, lo
+    elif doc[lo - 1].text in (",", "—", "–", "(") and lo - sa >= 3:
+        if any(doc[j].tag_ in _FINITE for j in range(sa, lo)):
+            s_tok, e_tok = sa, lo
+        else:
+            return [(sa, lo), (hi + 1, sb)]
     else:
         return None
-    return (s_tok, e_tok) if e_tok > s_tok else None
+    return [(s_tok, e_tok)] if e_tok > s_tok else None
 
 
 def _source_phrases(ctx: _Ctx) -> list[Quote]:
-    """``according to X, …`` and ``In a new poll, …`` with no reporting verb in the sentence."""
+    """``according to X, …`` and ``In a new poll, …``: the clause is X's unless it is X's report of
+    someone else's words (``“…,” Putin said, according to the Kremlin``: a channel, see
+    :func:`_channels`)."""
     doc, text = ctx.doc, ctx.text
     out: list[Quote] = []
     for tok in doc:
@@ -932,24 +976,35 @@ def _source_phrases(ctx: _Ctx) -> list[Quote]:
                 obj = None
         if obj is None:
             continue
-        span = _clause_around(ctx, tok.i, obj.right_edge.i)
-        if span is None:
+        spans = _clause_around(ctx, tok.i, obj.right_edge.i)
+        if spans is None:
             continue
-        s_tok, e_tok = span
-        inner = [q for i in range(s_tok, e_tok) for q in ctx.cue_of.get(i, ())] + ctx.cue_of.get(tok.head.i, [])
-        if any(_named_speaker(ctx, q) for q in inner):
+        inner = [q for s_tok, e_tok in spans for i in range(s_tok, e_tok) for q in ctx.cue_of.get(i, ())]
+        inner += ctx.cue_of.get(tok.head.i, [])
+        if any(_named_speaker(ctx, q) and _says(ctx, q) for q in inner):
             continue  # “…,” Putin said, according to the Kremlin: a channel (see _channels)
-        if all(ctx.in_direct[i] for i in range(s_tok, e_tok)) or (inner and kind == "source_phrase"):
+        if inner and kind == "source_phrase":
             continue
-        s, e = _tok_span(ctx, s_tok, e_tok - 1)
-        if e - s < 3:
+        if all(ctx.in_direct[i] for s_tok, e_tok in spans for i in range(s_tok, e_tok)):
             continue
-        q = Quote(s, e, text[s:e], "indirect")
-        _set_cue(q, text, tok.idx, doc[cue_end].idx + len(doc[cue_end]))
-        q.attrs["cue_type"] = kind
-        _set_speaker(ctx, q, obj)
-        out.append(q)
+        parts = [_tok_span(ctx, s_tok, e_tok - 1) for s_tok, e_tok in spans]
+        parts = [(s, e) for s, e in parts if e - s >= 3]
+        for k, (s, e) in enumerate(parts):
+            q = Quote(s, e, text[s:e], "indirect")
+            _set_cue(q, text, tok.idx, doc[cue_end].idx + len(doc[cue_end]))
+            q.attrs["cue_type"] = kind
+            if len(parts) > 1:
+                q.attrs["group"], q.attrs["part"] = f"a{tok.i}", k
+            _set_speaker(ctx, q, obj)
+            out.append(q)
     return out
+
+
+def _says(ctx: _Ctx, q: Quote) -> bool:
+    """Is ``q``'s cue a colon or a verb of saying proper (not ``declined``, ``called for``)?"""
+    if q.attrs.get("cue_type") == "colon":
+        return True
+    return q.cue_start is not None and _lemma(ctx.doc[ctx.tok_at(q.cue_start)]) in _SAY_VERBS
 
 
 def _named_speaker(ctx: _Ctx, q: Quote) -> bool:

@@ -253,5 +253,7 @@ def _event_span(text: str, off: int, ev: Any) -> Span:
         role["start"] += off
         role["end"] += off
     start, end = d.pop("start") + off, d.pop("end") + off
+    while end > start and text[end - 1].isspace():  # the sentence without its trailing blank line
+        end -= 1
     d.pop("text", None)
     return Span(start, end, d["plover_type"], text[start:end], d)

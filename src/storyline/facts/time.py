@@ -485,7 +485,8 @@ _P_DAYREL = re.compile(
     rf"{_B}(?:the\s+day\s+(?P<ba>before|after)\s+)?(?P<w>yesterday|today|tomorrow|tonight)(?:\s+(?P<dp>morning|afternoon|evening|night))?{_E}", _I)
 _P_DAYPART = re.compile(
     rf"{_B}(?:(?P<rel>this|last|yesterday|tomorrow|early\s+this|late\s+last|late\s+this)\s+(?P<dp>morning|afternoon|evening|night)|"
-    rf"(?P<pm>early|mid|late)[- ]?(?P<dp2>morning|afternoon|evening)(?:\s+(?P<day2>yesterday|today|tomorrow))?){_E}", _I)
+    rf"(?P<pm>early|mid|late)[- ]?(?P<dp2>morning|afternoon|evening)(?:\s+(?P<day2>yesterday|today|tomorrow))?|"
+    rf"(?P<ov>overnight)){_E}", _I)
 _P_REL_UNIT = re.compile(
     rf"{_B}(?P<rel>(?:the\s+)?(?:past|last|previous|preceding|prior|coming|next|following|current|same|present|latest|upcoming|ensuing)|"
     rf"this(?:\s+past|\s+coming)?|that(?:\s+same)?|this\s+same|last|next|the)\s+(?P<fisc>fiscal\s+|calendar\s+)?(?P<unit>weekend|week|month|year|decade|century|millennium|day)(?![\w-])", _I)
@@ -523,7 +524,7 @@ _P_REF = re.compile(
     rf"(?P<vague>a\s+while|a\s+(?:very\s+)?long\s+time|a\s+short\s+time|some\s+time|a\s+(?:fairly\s+)?(?:long|lengthy|short|brief)\s+period(?:\s+of\s+time)?)){_E}", _I)
 _P_TIME = re.compile(
     rf"{_B}(?P<pre>(?:at|around|about|by|until|before|after|from)\s+)?(?:(?P<h>1[0-2]|0?[1-9])(?:[:.](?P<mi>[0-5]\d))?\s*(?P<ap>a\.m\.|p\.m\.|a\.m|p\.m|am|pm|AM|PM)(?![\w])|"
-    rf"(?P<h24>[01]?\d|2[0-3]):(?P<mi24>[0-5]\d)(?:\s*(?:hrs|h|GMT|UTC)(?!\w))?(?![\d:])|(?P<nm>noon|midnight|midday|mid-?day)(?![\w-])|(?P<hw>{_NUMW})\s+o['’]clock)"
+    rf"(?P<h24>[01]?\d|2[0-3]):(?P<mi24>[0-5]\d)(?:\s*(?:hrs|h|GMT|UTC)(?!\w))?(?![\d:])|(?P<hmil>[01]\d|2[0-3])(?P<mmil>[0-5]\d)(?=\s*(?:GMT|UTC|hrs|hours\s+(?:GMT|local)|local\s+time)(?!\w))|(?P<nm>noon|midnight|midday|mid-?day)(?![\w-])|(?P<hw>{_NUMW})\s+o['’]clock)"
     rf"(?:\s+(?P<tz>(?-i:[ECMP][SD]T|GMT|UTC|BST|CET|CEST|MSK)|local\s+time))?", _I)
 _P_SET = re.compile(
     rf"{_B}(?:(?P<q>every|each|per|a|an)\s+(?:(?P<n>other|{_NUMW}|\d+)\s+)?(?P<unit>seconds?|minutes?|hours?|days?|nights?|weeks?|weekends?|months?|quarters?|years?|decades?|mornings?|afternoons?|evenings?)(?!\w)|"
@@ -784,6 +785,8 @@ def _acc_set(m: re.Match[str], text: str) -> bool:
 
 
 def _acc_time(m: re.Match[str], text: str) -> bool:
+    if m.group("hmil") is not None:
+        return True  # "0730 GMT", "1930 local time": a 24-hour clock written as four digits with a zone
     if m.group("h24") is not None:
         # 24-hour clock only with a cue ("at 14:30", "14:30 GMT") — not scores or ratios
         if not (m.group("pre") or m.group("tz") or re.search(r"(?:GMT|UTC|hrs|h)$", m.group(0))):
@@ -795,11 +798,17 @@ def _acc_time(m: re.Match[str], text: str) -> bool:
     return True
 
 
+_DAY_IN_BEFORE = re.compile(r"\b(?:(?:earlier|later|early|late)\s+in|(?:end|rest|course|middle)\s+of)\s+$", re.I)
+
+
 def _acc_rel_unit(m: re.Match[str], text: str) -> bool:
     rel = " ".join(m.group("rel").lower().split())
     unit = m.group("unit").lower()
     after = text[m.end(): m.end() + 25]
     if unit == "day":
+        if rel == "the":
+            # "earlier in the day", "later in the day", "by the end of the day": the day being talked about
+            return m.group(0).islower() and bool(_DAY_IN_BEFORE.search(text, max(0, m.start() - 30), m.start()))
         return rel in ("the following", "the next", "the previous", "the preceding", "the same", "that", "the prior",
                        "that same", "this same")
     if rel == "the":
@@ -844,6 +853,19 @@ def _acc_decade(m: re.Match[str], text: str) -> bool:
         return False  # ages: "in her 30s"
     if m.group("d2") is None and m.group("c") is None and m.group("d3") is None and m.group("w") is None and m.group("w2") is None:
         return False
+    return True
+
+
+_NOT_OVERNIGHT_AFTER = re.compile(
+    r"^[\s-]+(?:rates?|lending|loans?|borrowing|money|funds|deposits?|interbank|repos?|repurchase|index|success|sensation|"
+    r"celebrity|stays?|delivery|deliveries|shipping|bags?|trips?|guests?|express|millionaires?|hit)\b", re.I)
+
+
+def _acc_daypart(m: re.Match[str], text: str) -> bool:
+    if m.group("ov"):
+        # "overnight" names last night; not the money-market "overnight rate" nor "an overnight success"
+        return not _NOT_OVERNIGHT_AFTER.match(text[m.end(): m.end() + 20]) and not re.search(
+            r"\b(?:an|the)\s+$|\bnot\s+$", text[max(0, m.start() - 5): m.start()], re.I)
     return True
 
 
@@ -897,14 +919,14 @@ def _word_classes() -> dict[str, int]:
          "while", "time", "period", "one",
          "term", "ahead", "coming", "date", "days", "years", "months", "weeks", "decades", "times", "quarters"], _T_REF)
     add(["yesterday", "today", "tomorrow", "tonight"], _T_DAYREL)
-    add(["morning", "afternoon", "evening", "night"], _T_DAYPART)
+    add(["morning", "afternoon", "evening", "night", "overnight"], _T_DAYPART)
     add(list(_SEASONS), _T_SEASON)
     add(["christmas", "halloween", "thanksgiving", "easter", "valentine", "day", "eve", "friday"], _T_HOL)
     add(list(_ADV_SET_WORDS), _T_ADV)
     add(["nineteen", "thousand"], _T_SPELLED)
     add(["twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties"], _T_DECADE)
     add(["fy"], _T_YEAR)
-    add(["noon", "midnight", "midday", "clock", "am", "pm"], _T_CLOCK)
+    add(["noon", "midnight", "midday", "clock", "am", "pm", "gmt", "utc"], _T_CLOCK)
     return out
 
 
@@ -935,7 +957,7 @@ _FAMILIES: list[tuple[str, re.Pattern[str], _Accept, int, int, int, int]] = [
     ("set", _P_SET, _acc_set, 4, _T_UNIT | _T_WD | _T_MON | _T_ADV, _MARGIN_LEFT, _MARGIN_RIGHT),
     ("time", _P_TIME, _acc_time, 4, _T_CLOCK, 30, 30),
     ("dayrel", _P_DAYREL, _acc_dayrel, 5, _T_DAYREL, 25, 25),
-    ("daypart", _P_DAYPART, _acc_always, 5, _T_DAYPART, 25, 25),
+    ("daypart", _P_DAYPART, _acc_daypart, 5, _T_DAYPART, 25, 25),
     ("rel_quarter", _P_REL_QUARTER, _acc_rel_quarter, 5, _T_QTR, _MARGIN_LEFT, _MARGIN_RIGHT),
     ("yearend", _P_YEAREND, _acc_always, 5, _T_UNIT, 12, 14),
     ("yearago", _P_YEARAGO, _acc_yearago, 5, _T_UNIT, 10, 16),
@@ -1080,6 +1102,7 @@ class _Res:
     year_adjustable: bool = False  # a month/season/day whose year came from the DCT, not the text
     start_adj: int = 0  # trim (positive) the extent start
     end_adj: int = 0  # trim (negative) the extent end
+    day_from_dct: bool = False  # a clock time whose day is the DCT only because no day was written next to it
 
 
 _NO_DCT = _Res("DATE", None, reason="no_dct")
@@ -1451,6 +1474,10 @@ def _norm(ctx: _Ctx, c: _Cand) -> _Res | None:
     if kind == "daypart":
         if dct is None:
             return _Res("TIME", None, reason="no_dct")
+        if g("ov"):
+            # "overnight": the night before the DCT (the night ahead when the clause is about the future)
+            d = dct if ctx.tense(c.start, c.end) == "future" else dct - dt.timedelta(days=1)
+            return _Res("TIME", f"{_ymd(d)}TNI")
         if g("dp2"):
             d = dct + dt.timedelta(days={"yesterday": -1, "tomorrow": 1}.get((g("day2") or "").lower(), 0))
             return _Res("TIME", f"{_ymd(d)}T{_DAYPART[g('dp2').lower()]}", mod=_PART_MOD[g("pm").lower()])
@@ -1612,6 +1639,8 @@ def _norm_time(ctx: _Ctx, c: _Cand) -> _Res | None:
         hm = "12:00" if g("nm").lower().replace("-", "") in ("noon", "midday") else "24:00"
     elif g("h24") is not None:
         hm = f"{int(g('h24')):02d}:{g('mi24')}"
+    elif g("hmil") is not None:
+        hm = f"{g('hmil')}:{g('mmil')}"
     elif g("hw"):
         n = _num_value(g("hw"))
         if n is None or not 1 <= n <= 12:
@@ -1627,7 +1656,7 @@ def _norm_time(ctx: _Ctx, c: _Cand) -> _Res | None:
         hm = f"{h:02d}:{g('mi') or '00'}"
     if ctx.dct is None:
         return _Res("TIME", None, reason="no_dct")
-    return _Res("TIME", f"{_ymd(ctx.dct)}T{hm}", reason=None)
+    return _Res("TIME", f"{_ymd(ctx.dct)}T{hm}", reason=None, day_from_dct=True)
 
 
 def _norm_rel_unit(ctx: _Ctx, c: _Cand) -> _Res | None:
@@ -1640,7 +1669,7 @@ def _norm_rel_unit(ctx: _Ctx, c: _Cand) -> _Res | None:
         return _Res("DURATION", "P1Y", point=False)
     anchored = rel in ("the following", "the next", "the previous", "the preceding", "the prior", "that", "the same", "the ensuing",
                        "that same", "this same") \
-        and (unit == "day" or rel != "the next")
+        and (unit == "day" or rel != "the next") or (rel == "the" and unit == "day")
     if dct is None and not (anchored and ctx.ref):
         return _Res("DATE", None, reason="no_dct")
     step = 0
@@ -2050,6 +2079,7 @@ def find_timexes(text: str, dct: dt.date | None, doc: Any = None) -> list[Timex]
             if rd is not None and rd.value and rt.value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", rd.value):
                 rt.value = rd.value + rt.value[10:]
                 rt.reason = rd.reason
+                rt.day_from_dct = False
             elif rd is not None and rd.value is None:
                 rt.value, rt.reason = None, rd.reason
             res, s, e = rt, c.start, date_part.end - (0 if rd is None else -rd.end_adj if rd.end_adj < 0 else 0)
@@ -2063,6 +2093,7 @@ def find_timexes(text: str, dct: dt.date | None, doc: Any = None) -> list[Timex]
             # "Monday at 8 p.m.": the time takes the date just named
             if c.kind == "time" and last_day is not None and res.value and _DATE_AT_TIME.match(text[last_day[0]: c.start]):
                 res.value = last_day[1] + res.value[10:]
+                res.day_from_dct = False
         res, s, e = _modifiers(ctx, c.kind, res, s, e, results[-1][3] if results else 0)
         results.append((c, res, s, e))
         if res.value and res.type == "DATE" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", res.value):
@@ -2080,6 +2111,8 @@ def find_timexes(text: str, dct: dt.date | None, doc: Any = None) -> list[Timex]
         elif res.value and re.fullmatch(r"\d{4}-Q[1-4]", res.value) and c.kind in ("rel_quarter", "period") \
                 and not re.search(r"year|ago|earlier|corresponding|comparable|prior|last", c.m.group(0), re.I):
             ctx.quarter, ctx.quarter_pos = res.value, s
+
+    _anchor_clock_times(text, results)
 
     # "late August or early September 2025": a month without a year takes the year written next to it
     for k in range(len(results) - 1):
@@ -2100,6 +2133,63 @@ def find_timexes(text: str, dct: dt.date | None, doc: Any = None) -> list[Timex]
             continue
         out.append(Timex(s, e, text[s:e], res.type, res.value, res.mod, res.reason))
     return out
+
+
+_ABBR_DOT = re.compile(r"(?<![\w.])(?:[ap]\.m|[A-Z][a-z]{0,3}|[A-Z](?:\.[A-Z])+)\.", re.I)
+_CLOCK_ANCHOR_WINDOW = 600
+
+
+def _same_sentence(text: str, a: int, b: int) -> bool:
+    """No sentence or paragraph break in ``text[a:b]`` (abbreviations such as "a.m." and "Jan." do not end one)."""
+    seg = text[a:b]
+    if "\n" in seg:
+        return False
+    if "." in seg:
+        seg = _ABBR_DOT.sub("", seg)
+    return not re.search(r"[.!?;]\s", seg)
+
+
+def _anchor_clock_times(text: str, results: list[tuple[_Cand, _Res, int, int]]) -> None:
+    """A clock time with no day next to it ("the blast went off at 10:40 a.m.") takes the day named in the
+    same sentence ("... at 10:40 a.m. (0740 GMT) Friday"), else the last day named before it in the
+    same paragraph, else the DCT (TimeML: a time is anchored to the time it is talked about)."""
+    day_re = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+    def day_of(r: _Res) -> str | None:
+        if r.value and not r.day_from_dct and r.type in ("DATE", "TIME") and day_re.match(r.value):
+            return r.value[:10]
+        return None
+
+    for k, (c, res, s, e) in enumerate(results):
+        if not (res.day_from_dct and res.value and res.type == "TIME"):
+            continue
+        found = None
+        # the same sentence: the nearest day before, else after
+        for j in range(k - 1, -1, -1):
+            if not _same_sentence(text, results[j][3], s):
+                break
+            found = day_of(results[j][1])
+            if found:
+                break
+        if not found:
+            for j in range(k + 1, len(results)):
+                if not _same_sentence(text, e, results[j][2]):
+                    break
+                found = day_of(results[j][1])
+                if found:
+                    break
+        if not found:
+            for j in range(k - 1, -1, -1):
+                s2, e2 = results[j][2], results[j][3]
+                if s - e2 > _CLOCK_ANCHOR_WINDOW or "\n\n" in text[e2:s]:
+                    break
+                found = day_of(results[j][1])
+                if found:
+                    break
+        if found and found != res.value[:10]:
+            res.value = found + res.value[10:]
+            res.reason = "anchor_previous"
+        res.day_from_dct = False
 
 
 def _modifiers(ctx: _Ctx, kind: str, res: _Res, s: int, e: int, floor: int) -> tuple[_Res, int, int]:

@@ -85,8 +85,43 @@ EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
          "status", "reason", "n_mentions", "n_timexes", "n_quotes", "version"],
         set(),
     ),
+    "events": (
+        "SELECT e.id, e.type, e.mode, e.context, e.quad, e.intensity, e.actor_ids, e.recipient_ids, e.date,"
+        " e.date_source, e.location, e.location_country, e.negated, e.hypothetical, e.future, e.historical,"
+        " (e.negated + e.hypothetical + e.future + e.historical) = 0, e.n_mentions, e.n_articles, e.n_sources,"
+        " e.first_article_id FROM events e ORDER BY ifnull(e.date, ''), e.id",
+        ["id", "type", "mode", "context", "quad", "intensity", "actor_ids", "recipient_ids", "date", "date_source",
+         "location", "location_country", "negated", "hypothetical", "future", "historical", "is_new", "n_mentions",
+         "n_articles", "n_sources", "first_article_id"],
+        {"context", "actor_ids", "recipient_ids"},
+    ),
+    "event_mentions": (
+        'SELECT m.event_id, m.article_id, m.seq, m.start, m."end", m.text, m.trigger, m.trigger_start, m.trigger_end,'
+        " m.type, m.described_type, m.mode, m.context, m.quad, m.intensity, m.actor_ids, m.recipient_ids, m.roles,"
+        " m.date, m.date_source, m.date_start, m.date_end, m.location, m.location_start, m.location_end,"
+        " m.location_country, m.negated, m.hypothetical, m.future, m.historical, m.reported_in_quote, m.cues,"
+        " m.rule, m.coder FROM event_mentions m JOIN articles a ON a.id = m.article_id ORDER BY a.seq, m.seq",
+        ["event_id", "article_id", "seq", "start", "end", "text", "trigger", "trigger_start", "trigger_end", "type",
+         "described_type", "mode", "context", "quad", "intensity", "actor_ids", "recipient_ids", "roles", "date",
+         "date_source", "date_start", "date_end", "location", "location_start", "location_end", "location_country",
+         "negated", "hypothetical", "future", "historical", "reported_in_quote", "cues", "rule", "coder"],
+        {"context", "actor_ids", "recipient_ids", "roles", "cues"},
+    ),
+    # new events only (no negated/hypothetical/future/historical), one row per actor, recipient and month
+    "dyads": (
+        "SELECT a.value, r.value, substr(e.date, 1, 7), count(*), round(sum(e.intensity), 2),"
+        " round(avg(e.intensity), 2), sum(e.quad <= 2), sum(e.quad >= 3), sum(e.n_sources),"
+        " json_group_array(e.id) FROM events e, json_each(e.actor_ids) a, json_each(e.recipient_ids) r"
+        " WHERE e.negated + e.hypothetical + e.future + e.historical = 0 AND a.value != r.value"
+        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        ["actor_id", "recipient_id", "period", "n_events", "intensity_sum", "intensity_mean", "n_cooperation",
+         "n_conflict", "n_sources", "event_ids"],
+        {"event_ids"},
+    ),
 }
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = ("jsonl", "csv", "parquet", "plover", "gdelt")
+EVENT_FORMATS = ("plover", "gdelt")  # only for the events table
+_BOOL_COLUMNS = {"is_canonical", "negated", "hypothetical", "future", "historical", "is_new", "reported_in_quote"}
 
 
 def iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
@@ -98,8 +133,9 @@ def iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
         for col in json_cols:
             if out[col] is not None:
                 out[col] = json.loads(out[col])
-        if "is_canonical" in out:
-            out["is_canonical"] = bool(out["is_canonical"])
+        for flag in _BOOL_COLUMNS.intersection(out):
+            if out[flag] is not None:
+                out[flag] = bool(out[flag])
         yield out
 
 
@@ -111,6 +147,15 @@ def export(
     ``progress`` is called with 1 for every row written (for a progress bar)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+    if fmt in EVENT_FORMATS:
+        if table != "events":
+            raise UsageError(f"format {fmt!r} is for the events table only", hint="use --table events")
+        from .events_export import gdelt_tsv, plover_records
+
+        records = plover_records(store)
+        if progress is not None:
+            records = _tap(records, progress)
+        return _jsonl(records, out) if fmt == "plover" else gdelt_tsv(records, out)
     rows = iter_rows(store, table)
     if progress is not None:
         rows = _tap(rows, progress)
@@ -159,7 +204,11 @@ def parquet_schema(table: str) -> Any:
         "is_canonical": pa.bool_(), "speaker_start": pa.int64(), "speaker_end": pa.int64(), "cue_start": pa.int64(),
         "cue_end": pa.int64(), "channel_start": pa.int64(), "channel_end": pa.int64(), "date_start": pa.int64(),
         "date_end": pa.int64(), "date_confidence": pa.float64(), "n_mentions": pa.int64(), "n_timexes": pa.int64(),
-        "n_quotes": pa.int64(), "version": pa.int64(), "n_articles": pa.int64(),
+        "n_quotes": pa.int64(), "version": pa.int64(), "n_articles": pa.int64(), "quad": pa.int64(),
+        "intensity": pa.float64(), "trigger_start": pa.int64(), "trigger_end": pa.int64(),
+        "location_start": pa.int64(), "location_end": pa.int64(), "n_sources": pa.int64(), "n_events": pa.int64(),
+        "intensity_sum": pa.float64(), "intensity_mean": pa.float64(), "n_cooperation": pa.int64(),
+        "n_conflict": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
     }
     _, columns, json_cols = EXPORTS[table]
     # JSON-typed columns are stored as JSON strings in Parquet (stable schema for Dask/Spark/DuckDB)

@@ -532,6 +532,11 @@ class Store:
 
     # ---------------------------------------------------------------- queries
     def count(self, table: str) -> int:
+        if table == "dyads":
+            return sum(1 for _ in self.conn.execute(
+                "SELECT 1 FROM events e, json_each(e.actor_ids) a, json_each(e.recipient_ids) r"
+                " WHERE e.negated + e.hypothetical + e.future + e.historical = 0 AND a.value != r.value"
+                " GROUP BY a.value, r.value, substr(e.date, 1, 7)"))
         table = {"facts": "article_facts"}.get(table, table)
         if table not in _TABLES:
             raise DatabaseError(f"unknown table {table!r}")
@@ -591,7 +596,10 @@ class Store:
         return out
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
-        yield from self.conn.execute(sql, params)
+        # a for loop, not ``yield from``: closing an abandoned generator must not close the cursor, which
+        # fails once the connection is gone (e.g. `storyline export ... | head`)
+        for row in self.conn.execute(sql, params):
+            yield row
 
 
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
