@@ -142,3 +142,13 @@ def test_merge_rules():
     again = build_events(list(reversed(ms)), {"x": "g1", "z": "g1", "y": "y"})
     assert sorted(e.id for e in again) == sorted(e.id for e in events)  # order-independent ids
     assert merge_key(ms[0]) == merge_key(ms[1])
+
+
+def test_no_event_is_coded_from_removed_boilerplate(built):
+    """Seed 004's removed "Read also" list retells the meeting (Xi praised Belarus…): none of it may
+    become an event; every event sentence lies in the clean text."""
+    removed = [r["text"] for r in _rows(built, "removals")]
+    read_also = [t for t in removed if "Xi Jinping praised Belarus" in t]
+    assert read_also, "the example corpus changed: seed 004's Read-also list is no longer removed"
+    for m in _rows(built, "event_mentions"):
+        assert not any(m["text"] in t for t in read_also), m["text"]
