@@ -44,10 +44,15 @@ def run(
     strict: bool = typer.Option(False, "--strict", help="Exit with code 5 if any input was rejected."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    facts: bool = typer.Option(True, "--facts/--no-facts", help="Extract actors, dates and quotes (spaCy)."),
+    facts: bool = typer.Option(True, "--facts/--no-facts", help="Extract actors, dates, quotes and events (spaCy)."),
+    reanalyse: bool = typer.Option(False, "--reanalyse", help="Recompute the facts of every stored article."),
+    coder: str = typer.Option("rules", "--coder", help="Event coder: rules, or llm (a local OpenAI-compatible endpoint)."),
+    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="API base of the LLM endpoint, e.g. http://localhost:8080/v1."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name the endpoint serves."),
 ) -> None:
     """Ingest, clean, deduplicate PATHS and extract their facts into the knowledge base (incremental, resumable)."""
-    options = RunOptions(max_bytes=max_bytes, workers=workers, facts=facts)
+    options = RunOptions(max_bytes=max_bytes, workers=workers, facts=facts, reanalyse=reanalyse, coder=coder,
+                         llm_url=llm_url, llm_model=llm_model)
     show_progress = not quiet and not as_json and err.is_terminal
     with _progress_bar(show_progress) as progress:
         report = api.run(paths, db, options=options, progress=progress)

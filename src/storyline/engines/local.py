@@ -39,6 +39,10 @@ class RunOptions:
     dedup_index: str = "disk"
     facts: bool = True  # run the facts stage (spaCy: actors, timexes, quotes) over new or stale articles
     facts_batch: int = 64  # articles per facts transaction
+    reanalyse: bool = False  # recompute the facts of every stored article (e.g. after changing the coder)
+    coder: str = "rules"  # event coder: "rules" (default) or "llm" (needs llm_url and llm_model)
+    llm_url: str | None = None  # OpenAI-compatible API base, e.g. http://localhost:8080/v1
+    llm_model: str | None = None
 
 
 @dataclass
@@ -103,6 +107,7 @@ def run(
     files = list(discover([Path(p) for p in paths]))
     if not files:
         raise NoInputFiles(f"no input files under {', '.join(str(p) for p in paths)}")
+    coder = make_coder(opts) if opts.facts else None  # a bad coder setting fails before any work is done
     store = Store(db)
     try:
         run_id = store.start_run({"paths": [str(p) for p in paths], "max_bytes": opts.max_bytes})
@@ -113,7 +118,9 @@ def run(
             _run_files(store, files, opts, stats, report, progress)
             _regroup(store)
             if opts.facts:
-                run_facts(store, stats, report, progress, batch_size=opts.facts_batch)
+                if opts.reanalyse:
+                    store.invalidate_facts()
+                run_facts(store, stats, report, progress, batch_size=opts.facts_batch, coder=coder)
                 rebuild_events(store, stats)
             status = "done"
         finally:
@@ -290,8 +297,25 @@ def _own_member(row: Any) -> GroupMember:
     return GroupMember(id=row["id"], text_len=row["text_len"], **own)
 
 
+def make_coder(opts: RunOptions) -> Any:
+    """The event coder the options ask for (None: the stage's default rule coder)."""
+    if opts.coder == "rules":
+        return None
+    if opts.coder == "llm":
+        from ..errors import UsageError
+        from ..events.llm import LLMCoder
+
+        if not opts.llm_url or not opts.llm_model:
+            raise UsageError("--coder llm needs --llm-url and --llm-model",
+                             hint="e.g. --llm-url http://localhost:8080/v1 --llm-model qwen2.5-7b-instruct")
+        return LLMCoder(opts.llm_url, opts.llm_model)
+    from ..errors import UsageError
+
+    raise UsageError(f"unknown coder {opts.coder!r}", hint="use --coder rules or --coder llm")
+
+
 def run_facts(store: Store, stats: Stats, report: RunReport | None = None, progress: ProgressFn | None = None,
-              *, batch_size: int = 64) -> int:
+              *, batch_size: int = 64, coder: Any = None) -> int:
     """Run the facts stage over every article whose facts are missing or stale; one transaction per batch.
 
     Resumable: a killed pass leaves whole batches, and the next one picks up the articles without
@@ -302,7 +326,7 @@ def run_facts(store: Store, stats: Stats, report: RunReport | None = None, progr
     todo = store.facts_todo_count(FACTS_VERSION)
     if not todo:
         return 0
-    stage = FactsStage(edits=Edits.from_rows(store.actor_edits()))
+    stage = FactsStage(edits=Edits.from_rows(store.actor_edits()), coder=coder)
     if progress:
         progress("facts_total", todo)
     done = 0

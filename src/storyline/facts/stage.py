@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from .. import nlp as nlp_mod
+from ..errors import StorylineError
 from ..model import Article, Span
 from ..pipeline import Stats
 from .edits import Edits
@@ -119,6 +120,8 @@ class FactsStage:
                 continue
             try:
                 self._extract(a, parts.get(i, []))
+            except StorylineError:  # a user/configuration problem (e.g. the LLM endpoint is gone): stop the run
+                raise
             except Exception as exc:  # noqa: BLE001 - one bad article never kills the batch
                 for kind in ("mentions", "timexes", "quotes", "events"):
                     a.spans.pop(kind, None)
