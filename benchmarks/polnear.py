@@ -38,6 +38,10 @@ Scores (all spans are character ranges; a multi-range gold content is the union 
   overlaps, take the prediction for that attribution — among the overlapping ones, one whose cue
   overlaps the gold cue if there is one, else the one with the largest content overlap — and count
   it right when its speaker span overlaps the gold Source. A prediction without speaker is wrong.
+  A storyline quote with a channel ``according to X`` (``“…,” Putin said, according to the
+  Kremlin``) also stands for X's nested attribution of the same content (cue ``according to``,
+  source X), which PolNeAR annotates separately: it is a candidate for that gold attribution (it
+  does not count as a second prediction anywhere else).
   PolNeAR marks a relative pronoun as the Source (``Podesta, who said …`` → ``who``) where
   storyline gives the noun it stands for: ``spk acc`` also counts a speaker ending right before a
   gold relative-pronoun Source as right; ``strict`` does not. Gold attributions without a Source
@@ -186,15 +190,30 @@ class Pred:
     speaker: Range | None = None
     kind: str = "direct"
     cue: Range | None = None
+    alts: list["Pred"] = field(default_factory=list)  # nested attributions of the same content
+
+
+_ACCORDING = re.compile(r"according\s+to\s+", re.IGNORECASE)
+
+
+def _storyline_pred(q: Any) -> Pred:
+    """A storyline quote as a prediction. A channel ``according to X`` on a quote with its own
+    speaker (``“…,” Putin said, according to the Kremlin``) is a second, nested attribution of the
+    same content — X's, with cue ``according to`` — which PolNeAR annotates as an attribution of
+    its own: it is added as an alternative for matching gold (not counted again for precision)."""
+    spk = (q.speaker_start, q.speaker_end) if q.speaker_start is not None else None
+    cue = (q.cue_start, q.cue_end) if q.cue_start is not None and q.cue_end is not None else None
+    pred = Pred([(q.start, q.end)], spk, q.kind, cue)
+    if q.channel is not None and q.channel_start is not None:
+        m = _ACCORDING.match(q.channel)
+        if m is not None and m.end() < len(q.channel):
+            src = (q.channel_start + m.end(), q.channel_end)
+            pred.alts.append(Pred([(q.start, q.end)], src, q.kind, (q.channel_start, q.channel_start + len(m.group().rstrip()))))
+    return pred
 
 
 def storyline_system(doc: Any) -> list[Pred]:
-    out = []
-    for q in find_quotes(doc):
-        spk = (q.speaker_start, q.speaker_end) if q.speaker_start is not None else None
-        cue = (q.cue_start, q.cue_end) if q.cue_start is not None and q.cue_end is not None else None
-        out.append(Pred([(q.start, q.end)], spk, q.kind, cue))
-    return out
+    return [_storyline_pred(q) for q in find_quotes(doc)]
 
 
 def storyline_speech_system(doc: Any) -> list[Pred]:
@@ -203,9 +222,7 @@ def storyline_speech_system(doc: Any) -> list[Pred]:
     for q in find_quotes(doc):
         if q.attrs.get("cue_type") in ("belief", "evidence", "raising"):
             continue
-        spk = (q.speaker_start, q.speaker_end) if q.speaker_start is not None else None
-        cue = (q.cue_start, q.cue_end) if q.cue_start is not None and q.cue_end is not None else None
-        out.append(Pred([(q.start, q.end)], spk, q.kind, cue))
+        out.append(_storyline_pred(q))
     return out
 
 
@@ -313,12 +330,13 @@ class Scorer:
             if _starts_with_mark(text, p.content):
                 c["dpred"] += 1
                 c["dpred_ok"] += ok
+        candidates = [a for p in preds for a in (p, *p.alts)]
         for g in gold:
             c["gold"] += 1
             # the prediction for this attribution: among those overlapping its content, one with
             # the same cue if any, else the one with the largest overlap
             best, best_key = None, (False, 0)
-            for p in preds:
+            for p in candidates:
                 ov = _overlap(p.content, g.content)
                 if ov <= 0:
                     continue

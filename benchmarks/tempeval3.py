@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -88,10 +89,14 @@ def parse_tml(path: Path) -> Doc:
     return Doc(path.stem, dct, text, gold)
 
 
-def load(data: Path, split: str) -> list[Doc]:
+def load(data: Path, split: str, only: str | None = None, exclude: str | None = None) -> list[Doc]:
     files = sorted((data / split).glob("*.tml"))
     if not files:
         raise SystemExit(f"no .tml files under {data / split}")
+    if only:
+        files = [p for p in files if re.match(only, p.stem)]
+    if exclude:
+        files = [p for p in files if not re.match(exclude, p.stem)]
     return [parse_tml(p) for p in files]
 
 
@@ -187,7 +192,8 @@ def score_doc(doc: Doc, sys_tx: list, errors: list | None = None) -> Counts:
     return c
 
 
-def run(data: Path, splits: list[str], use_spacy: bool, errors: list | None) -> tuple[dict[str, Counts], dict[str, float]]:
+def run(data: Path, splits: list[str], use_spacy: bool, errors: list | None, only: str | None = None,
+        exclude: str | None = None) -> tuple[dict[str, Counts], dict[str, float]]:
     nlp = None
     if use_spacy:
         from storyline.nlp import load_nlp
@@ -196,7 +202,7 @@ def run(data: Path, splits: list[str], use_spacy: bool, errors: list | None) -> 
     out: dict[str, Counts] = {}
     timing = {"docs": 0, "chars": 0, "seconds": 0.0, "parse_seconds": 0.0}
     for split in splits:
-        docs = load(data, split)
+        docs = load(data, split, only, exclude)
         total = Counts()
         spacy_docs = [None] * len(docs)
         if nlp is not None:
@@ -223,11 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=[*SPLITS, "all"], default="all")
     ap.add_argument("--errors", type=int, default=0,
                     help="print up to N errors per kind, TimeBank only (the held-out AQUAINT errors are never listed)")
+    ap.add_argument("--only", metavar="REGEX", help="score only documents whose name matches (e.g. 'wsj_' to tune on one source)")
+    ap.add_argument("--exclude", metavar="REGEX", help="leave out documents whose name matches (e.g. 'wsj_' to check the other sources)")
     args = ap.parse_args(argv)
     splits = list(SPLITS) if args.split == "all" else [args.split]
     errors: list | None = [] if args.errors else None
     t0 = time.perf_counter()
-    counts, timing = run(args.data.resolve(), splits, args.spacy, errors)
+    counts, timing = run(args.data.resolve(), splits, args.spacy, errors, args.only, args.exclude)
     wall = time.perf_counter() - t0
     rows: dict[str, dict[str, float]] = {s: counts[s].metrics() for s in splits}
     if len(splits) > 1:

@@ -428,8 +428,29 @@ def _speaker_of(cue: Any, depth: int = 0, via: str = "") -> Any | None:
         obj = next((c for c in head.children if c.dep_ == "dobj" and c.i < cue.i), None)
         if obj is not None:
             return obj
+    if cue.dep_ in ("conj", "advcl") and _lemma(cue) in SPEECH_VERBS and _lemma(head) not in _CUE_TYPE:
+        # "X said the move was made by Y and said …": the parser hangs the second cue on the verb
+        # of the first one's content; the speaker is the first cue's
+        outer = _outer_cue(head)
+        if outer is not None and (cue.dep_ == "conj" or cue.tag_ == "VBG"):
+            return _speaker_of(outer, depth + 1)
     if cue.dep_ in ("advcl", "xcomp", "conj", "pcomp", "prep", "acomp"):
         return _speaker_of(head, depth + 1, cue.dep_)
+    if via in ("prep", "pcomp") and cue.pos_ in ("NOUN", "ADJ") and cue.dep_ in ("dobj", "attr", "acomp", "oprd"):
+        # "took the unusual step of criticizing …": the subject of the verb the noun belongs to
+        return _speaker_of(head, depth + 1, "prep")
+    return None
+
+
+def _outer_cue(tok: Any) -> Any | None:
+    """The speech verb whose clausal complement holds ``tok`` (through conjoined verbs)."""
+    t = tok
+    for _ in range(3):
+        if t.dep_ == "ccomp":
+            return t.head if _lemma(t.head) in SPEECH_VERBS and t.head.pos_ == "VERB" else None
+        if t.dep_ not in ("conj", "xcomp") or t.head.i == t.i:
+            return None
+        t = t.head
     return None
 
 
@@ -457,6 +478,17 @@ def _inverted_subject(cue: Any) -> Any | None:
             return ch
         if not (ch.is_punct or ch.dep_ in ("advmod", "prt")):
             break
+    # the parser hung the name elsewhere (“…,” says Myra Gutin, a historian, … : the name as the
+    # subject of a later verb): the proper name right after the verb
+    doc = cue.doc
+    k = cue.i + 1
+    while k < len(doc) and doc[k].dep_ in ("advmod", "prt") and doc[k].pos_ != "PROPN":
+        k += 1
+    if k < len(doc) and doc[k].pos_ in ("PROPN", "PRON"):
+        t = doc[k]
+        while t.dep_ in ("compound", "flat") and t.head.i > t.i and t.head.pos_ == "PROPN":
+            t = t.head
+        return t
     return None
 
 
@@ -467,6 +499,10 @@ def _subject_before(cue: Any) -> Any | None:
         return None
     doc = cue.doc
     k = cue.i - 1
+    if k >= 0 and doc[k].text == "," and _lemma(cue) in SPEECH_VERBS:
+        inv = _inverted_subject(cue)  # …, says Evan Tracey, a consultant
+        if inv is not None and inv.pos_ == "PROPN":
+            return inv
     comma = False
     while k >= 0:
         t = doc[k]
@@ -480,7 +516,7 @@ def _subject_before(cue: Any) -> Any | None:
     if k < 0 or doc[k].is_sent_start and doc[k].pos_ != "PROPN" and doc[k].pos_ != "PRON":
         return None
     t = doc[k]
-    if t.pos_ in ("PROPN", "NOUN", "PRON") and t.sent.start == cue.sent.start:
+    if (t.pos_ in ("PROPN", "NOUN", "PRON") or t.pos_ == "NUM" and t.dep_ == "nsubj") and t.sent.start == cue.sent.start:
         return t
     return None
 
@@ -765,7 +801,15 @@ def _colon_cue(ctx: _Ctx, q: Quote, colon_char: int) -> None:
     sa = ctx.sent(colon - 1)[0]
     # the root of the clause before the colon
     subj = None
+    # a speech verb of the clause (``…, and Breitbart News responded:``) before its root
+    for i in range(colon - 1, max(sa, colon - 8) - 1, -1):
+        t = doc[i]
+        if t.pos_ == "VERB" and _lemma(t) in SPEECH_VERBS and not ctx.in_seg[i]:
+            subj = _speaker_of(t)
+            break
     for i in range(colon - 1, sa - 1, -1):
+        if subj is not None:
+            break
         t = doc[i]
         if not (sa <= t.head.i < colon) or t.head.i == t.i:
             if t.pos_ in ("VERB", "AUX"):

@@ -323,6 +323,8 @@ _PAST_CUE = re.compile(
     r"showed|shown|slept|stole|took|taught|understood|wore|broke|ago|last|earlier|yesterday|"
     r"[a-z]{2,}ed)\b", re.I)
 _MODAL_BEFORE = re.compile(r"\b(?:will|'ll|shall|would|to)\s+(?:not\s+)?(?:be|have\s+been|be\s+being)\s+$", re.I)
+_PLAN_PAST = re.compile(r"\bhad\s+(?:been\s+|originally\s+been\s+)?(?:due|scheduled|set|slated|planned|supposed|expected)\s+"
+                        r"(?:to\s+\w+(?:\s+\w+)?\s+(?:on\s+|at\s+\S+\s+(?:\S+\s+)?)?|for\s+)$", re.I)
 _SENT_BREAK = re.compile(r"[.!?]\s+(?=[A-Z\"“‘'])|\n")
 
 
@@ -349,6 +351,10 @@ class _Ctx:
         if start in self._tense_cache:
             return self._tense_cache[start]
         t: str | None = None
+        if _PLAN_PAST.search(self.text, max(0, start - 70), start):
+            # "had been scheduled to expire Friday": a plan reported in the past perfect is about a past day
+            self._tense_cache[start] = "past"
+            return "past"
         if self.doc is not None:
             try:
                 t = self._tense_doc(start)
@@ -487,6 +493,8 @@ _P_DAYPART = re.compile(
     rf"{_B}(?:(?P<rel>this|last|yesterday|tomorrow|early\s+this|late\s+last|late\s+this)\s+(?P<dp>morning|afternoon|evening|night)|"
     rf"(?P<pm>early|mid|late)[- ]?(?P<dp2>morning|afternoon|evening)(?:\s+(?P<day2>yesterday|today|tomorrow))?|"
     rf"(?P<ov>overnight)){_E}", _I)
+_P_DAYPART_REF = re.compile(
+    rf"{_B}(?P<rel>that|the\s+same|the\s+next|the\s+following|the\s+previous|the\s+preceding|the)\s+(?P<dp>morning|afternoon|evening|night){_E}", _I)
 _P_REL_UNIT = re.compile(
     rf"{_B}(?P<rel>(?:the\s+)?(?:past|last|previous|preceding|prior|coming|next|following|current|same|present|latest|upcoming|ensuing)|"
     rf"this(?:\s+past|\s+coming)?|that(?:\s+same)?|this\s+same|last|next|the)\s+(?P<fisc>fiscal\s+|calendar\s+)?(?P<unit>weekend|week|month|year|decade|century|millennium|day)(?![\w-])", _I)
@@ -718,6 +726,8 @@ def _acc_bare(m: re.Match[str], text: str) -> bool:
     after = text[m.end(): m.end() + 12]
     if _AGE_AFTER.match(after):
         return False
+    if re.match(r"^\s+(?:later|earlier)\b", after, re.I) and not re.search(r"\b(?:the|these|those|their|its|his|her)\s+$", before, re.I):
+        return True  # "hours later", "days earlier": an unspecified duration (the adverb is a signal)
     if not re.search(r"\b(?:for|in|within|over|after|took|take|takes|taking|spent|spend|lasted|last|lasting|of|than)\s+$", before, re.I):
         return False
     if re.match(r"^\s+(?:of\s+(?:age|experience)|old)\b", after, re.I):
@@ -869,6 +879,17 @@ def _acc_daypart(m: re.Match[str], text: str) -> bool:
     return True
 
 
+def _acc_daypart_ref(m: re.Match[str], text: str) -> bool:
+    """"that night", "the next morning", "in the morning": a time of the day being talked about."""
+    rel = " ".join(m.group("rel").lower().split())
+    after = text[m.end(): m.end() + 12]
+    if re.match(r"^(?:\s+of\b|['’]s|-)", after):
+        return False  # "the night of Aug. 7" (the date is the expression), "the morning's papers"
+    if rel == "the":
+        return bool(re.search(r"\b(?:in|during|by|until|till|through|overnight|throughout)\s+$", text[max(0, m.start() - 20): m.start()], re.I))
+    return True
+
+
 def _acc_dayrel(m: re.Match[str], text: str) -> bool:
     w = m.group("w")
     if w[:1].isupper() and not _is_cap_context(text, m.start()):
@@ -958,6 +979,7 @@ _FAMILIES: list[tuple[str, re.Pattern[str], _Accept, int, int, int, int]] = [
     ("time", _P_TIME, _acc_time, 4, _T_CLOCK, 30, 30),
     ("dayrel", _P_DAYREL, _acc_dayrel, 5, _T_DAYREL, 25, 25),
     ("daypart", _P_DAYPART, _acc_daypart, 5, _T_DAYPART, 25, 25),
+    ("daypart_ref", _P_DAYPART_REF, _acc_daypart_ref, 5, _T_DAYPART, 25, 25),
     ("rel_quarter", _P_REL_QUARTER, _acc_rel_quarter, 5, _T_QTR, _MARGIN_LEFT, _MARGIN_RIGHT),
     ("yearend", _P_YEAREND, _acc_always, 5, _T_UNIT, 12, 14),
     ("yearago", _P_YEARAGO, _acc_yearago, 5, _T_UNIT, 10, 16),
@@ -1499,6 +1521,18 @@ def _norm(ctx: _Ctx, c: _Cand) -> _Res | None:
                 d = dct - dt.timedelta(days=1)
         return _Res("TIME", f"{_ymd(d)}T{_DAYPART[dp]}", mod=mod)
 
+    if kind == "daypart_ref":
+        rel = " ".join(g("rel").lower().split())
+        base = ctx.ref_day
+        reason = "anchor_previous" if base else None
+        if base is None:
+            if dct is None:
+                return _Res("TIME", None, reason="no_dct")
+            base = _ymd(dct)
+        d = dt.date.fromisoformat(base) + dt.timedelta(
+            days={"the next": 1, "the following": 1, "the previous": -1, "the preceding": -1}.get(rel, 0))
+        return _Res("TIME", f"{_ymd(d)}T{_DAYPART[g('dp').lower()]}", reason=reason)
+
     if kind == "time":
         return _norm_time(ctx, c)
 
@@ -1874,6 +1908,12 @@ def _norm_period(ctx: _Ctx, c: _Cand) -> _Res | None:
         return _Res("DATE", f"{y:04d}-Q{q}")
     if base is None:
         return _NO_DCT
+    if ago and not ctx_q and dct is not None:
+        # "the same period last year" outside a quarterly report: the period the text just named
+        # ("the first two months of this year" → this year), a year back; else last year
+        ref = ctx.ref if ctx.ref and c.start - ctx.ref_pos < 1500 else None
+        shifted = _shift_value(ref[:7] if ref and re.match(r"\d{4}-\d{2}-\d{2}", ref) else ref, -1, "year") if ref else None
+        return _Res("DATE", shifted or f"{dct.year - 1:04d}", reason="anchor_previous" if shifted else None)
     if ago:
         return _Res("DATE", _shift_value(base, -1, "year"), reason="quarter_context" if ctx_q else None)
     if rel in ("latest", "most recent", "recent", "just ended"):
@@ -1933,6 +1973,20 @@ def _norm_ago(ctx: _Ctx, c: _Cand) -> _Res | None:
         n = 2
     if g("half") and n is not None:
         n += 0.5
+    if d not in ("ago", "from now", "hence", "back") and not (
+            unit == "year" and nums in ("a", "one") and d in ("earlier", "previously", "prior") and not g("half")):
+        # TimeML: "later", "earlier", "before", "after" are signals that relate an event to another time;
+        # the temporal expression is the duration ("three days later" → "three days" P3D, "a day earlier"
+        # P1D in TimeBank). Only "a year earlier" stays a date (the year-ago comparison of news reports).
+        r = _Res("DURATION", _duration_value(None if n is None else n, g("unit")), point=False)
+        if nums in _APPROX_FUZZY:
+            r.mod = "APPROX"
+        if d != "earlier":
+            end = c.m.start("dir")
+            while end > c.start and ctx.text[end - 1].isspace():
+                end -= 1
+            r.end_adj = end - c.end
+        return r
     direction = 1 if d in ("later", "from now", "hence", "after", "on") else -1
     anchor: dt.date | None = dct
     reason = None
@@ -2024,9 +2078,10 @@ def _norm_set(c: _Cand) -> _Res | None:
 _CONJ_BETWEEN = re.compile(r"^\s*(?:,|or|and|to|through|until|till|-|–|—|/|into)\s*$", re.I)
 _TIME_DATE_BETWEEN = re.compile(r"^\s*(?:,\s*|\s+on\s+)?$|^\s+$", re.I)
 _DATE_AT_TIME = re.compile(r"^\s*(?:,\s*)?(?:at|around|about|by)?\s*$", re.I)
-_POINT_KINDS = {"mdy", "dmy", "month_year", "month", "rel_month", "year", "fy", "spelled_year", "decade", "century",
+_POINT_KINDS = {"daypart_ref", "mdy", "dmy", "month_year", "month", "rel_month", "year", "fy", "spelled_year", "decade", "century",
                 "weekday", "rel_weekday", "dayrel", "rel_unit", "quarter", "qcode", "rel_quarter", "season", "half",
                 "holiday", "iso", "numeric", "yearend"}
+_DAYPART_OF = re.compile(r"(?<![\w-])(?:(?:the|that)\s+)?(?P<dp>morning|afternoon|evening|night)\s+of\s+$", re.I)
 _DAYISH = {"weekday", "rel_weekday", "dayrel", "mdy", "dmy", "iso", "numeric", "holiday"}
 
 
@@ -2094,6 +2149,12 @@ def find_timexes(text: str, dct: dt.date | None, doc: Any = None) -> list[Timex]
             if c.kind == "time" and last_day is not None and res.value and _DATE_AT_TIME.match(text[last_day[0]: c.start]):
                 res.value = last_day[1] + res.value[10:]
                 res.day_from_dct = False
+        if c.kind in _DAYISH and res.type == "DATE" and res.value and len(res.value) == 10:
+            # "the night of Aug. 7": one TIME expression
+            mdp = _DAYPART_OF.search(text, max(results[-1][3] if results else 0, s - 24), s)
+            if mdp:
+                res.type, res.value = "TIME", f"{res.value}T{_DAYPART[mdp.group('dp').lower()]}"
+                s = mdp.start()
         res, s, e = _modifiers(ctx, c.kind, res, s, e, results[-1][3] if results else 0)
         results.append((c, res, s, e))
         if res.value and res.type == "DATE" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", res.value):
