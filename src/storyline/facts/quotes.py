@@ -839,7 +839,9 @@ def _complement(ctx: _Ctx, tok: Any, kind: str) -> list[tuple[int, int]] | None:
         return _complement(ctx, tok, "raising")
     comps = [ch for ch in tok.children if ch.dep_ == "ccomp"]
     if comps and comps[-1].i > tok.i:
-        return [_tok_span(ctx, comps[-1].left_edge.i, comps[-1].right_edge.i)]
+        # "said that he … — a controversial proposal he …": all the complements after the cue
+        first = next(c for c in comps if c.i > tok.i)
+        return [_tok_span(ctx, first.left_edge.i, comps[-1].right_edge.i)]
     # "…, another source said." (the parser often hangs only the last clause on the cue)
     parts = _final_cue_parts(ctx, tok)
     if parts is not None:
