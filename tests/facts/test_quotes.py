@@ -362,3 +362,96 @@ def test_seed_chinese_state_media_reported(nlp):
     qs = find_quotes(nlp(_golden("000")))
     q = _one(qs, "indirect", "message of congratulations")
     assert (q.speaker_text, q.channel) == ("Chinese state media", "Chinese state media reported")
+
+
+# ------------------------------------------------------------- speaker rules tuned on PolNeAR train
+def _by_cue(qs: list[Quote], cue: str) -> list[Quote]:
+    return [q for q in qs if q.cue == cue]
+
+
+def test_according_to_over_a_verb_that_is_not_saying(quotes):
+    qs = quotes("HarperCollins declined to renew the offer, according to a publishing executive.")
+    q = _one(_by_cue(qs, "according to"), "indirect", "HarperCollins")
+    assert (q.text, q.speaker_text) == ("HarperCollins declined to renew the offer", "a publishing executive")
+
+
+def test_according_to_in_the_middle_of_the_sentence(quotes):
+    text = ("White male union members favored Mr. Obama in 2008, according to polling by the union, "
+            "even as white men over all favored the Republican.")
+    q = _one(_by_cue(quotes(text), "according to"), "indirect", "union members")
+    assert q.text.startswith("White male union members favored Mr. Obama in 2008")
+    assert "even as" not in q.text and q.speaker_text.startswith("polling")
+
+
+def test_direct_quote_according_to(quotes):
+    q = _one(quotes("“There has been a reinvigorated engagement,” according to a senior administration official."), "direct", "engagement")
+    assert (q.cue, q.speaker_text) == ("according to", "a senior administration official")
+
+
+def test_dateline_is_no_speaker(quotes):
+    text = "MYRTLE BEACH, S.C. - Sen. Ted Cruz continued his attack on Saturday, questioning the mogul's temperament and judgment."
+    q = _one(_by_cue(quotes(text), "questioning"), "indirect", "temperament")
+    assert "Ted Cruz" in q.speaker_text and "MYRTLE" not in q.speaker_text
+
+
+def test_second_cue_hung_on_the_first_ones_content(quotes):
+    text = "De Blasio said the move was made by Commissioner Bill Bratton and said, “Who are you going to trust on security?”"
+    q = _one(quotes(text), "direct", "Who are you")
+    assert (q.cue, q.speaker_text) == ("said", "De Blasio")
+
+
+def test_participle_after_reported_clause_is_the_reporters(quotes):
+    text = "Donald Trump announced on Tuesday that he filed his financial statement, saying it set a new benchmark for the agency."
+    q = _one(_by_cue(quotes(text), "saying"), "indirect", "benchmark")
+    assert q.speaker_text == "Donald Trump"
+
+
+def test_inverted_speaker_after_comma(quotes):
+    text = "\"They don't have a choice\" but to take the lead in advertising, says Evan Tracey, a Republican media consultant."
+    q = _one(quotes(text), "direct", "choice")
+    assert (q.cue, q.speaker_text) == ("says", "Evan Tracey")
+
+
+def test_participle_under_a_noun_takes_the_clause_subject(quotes):
+    q = _one(quotes("Clinton's campaign took the unusual step of criticizing the intelligence community."), "indirect", "intelligence")
+    assert (q.cue, q.speaker_text) == ("criticizing", "Clinton's campaign")
+
+
+def test_colon_after_a_conjoined_speech_verb(quotes):
+    text = "The Times made these allegations in February, and Breitbart News responded: “The solution is not to punish law-abiding Americans.”"
+    q = _one(quotes(text), "direct", "solution")
+    assert q.speaker_text == "Breitbart News"
+
+
+def test_digest_label_before_colon_is_the_source(quotes):
+    text = "Polls did predict the Democratic caucus - HuffPollster: “Most pollsters fared much better with the Democratic results.”"
+    q = _one(quotes(text), "direct", "pollsters")
+    assert (q.cue, q.speaker_text) == (":", "HuffPollster")
+
+
+def test_headline_speaker_comes_before_the_addressee(quotes):
+    q = _one(quotes("Clinton to Planned Parenthood: Trump will reverse Roe v. Wade."), "indirect", "Roe")
+    assert q.speaker_text == "Clinton"
+
+
+def test_speaker_glued_to_the_closing_mark(quotes):
+    q = _one(quotes("“I think it has been most surprising to me,”Clinton said."), "direct", "surprising")
+    assert (q.cue, q.speaker_text) == ("said", "Clinton")
+
+
+def test_all_clausal_complements_after_the_cue(quotes):
+    text = ("Donald Trump said Wednesday night that he doesn’t necessarily want to kill the families of terrorists"
+            " — a controversial proposal he has raised at various points.")
+    q = _one(_by_cue(quotes(text), "said"), "indirect", "families")
+    assert q.text.startswith("that he doesn’t") and q.speaker_text == "Donald Trump"
+
+
+def test_poll_source_phrase_over_generic_speakers(quotes):
+    text = "In a New York Times/CBS News survey released last Thursday, 79 percent of Democrats said they were satisfied."
+    q = _one(_by_cue(quotes(text), "In"), "indirect", "79 percent")
+    assert "survey" in q.speaker_text
+
+
+def test_medium_phrase_with_a_named_speaker_is_no_source(quotes):
+    qs = quotes("In a Facebook post, Beck encouraged Americans to join him in a fast.")
+    assert not _by_cue(qs, "In")

@@ -125,6 +125,8 @@ _SOURCE_NOUNS = frozenset(
     column editorial filing complaint lawsuit ruling opinion study analysis release essay article
     video ad advertisement message note document transcript testimony remarks comments""".split()
 )
+# sources whose findings are the clause ("In a new poll, 51 percent said …")
+_POLL_NOUNS = frozenset("poll survey study analysis report".split())
 _SUBJ = frozenset({"nsubj", "nsubjpass", "csubj"})
 _REL_PRON = frozenset({"who", "that", "which", "whom"})
 # complements that carry the content when a cue has no clausal complement
@@ -163,6 +165,8 @@ _LABELS = frozenset({
     "original url", "url", "listen", "transcript", "correction", "clarification", "disclosure",
     "warning", "caption", "credit", "image", "follow", "see also", "abstract", "summary",
 })
+_FROM_RE = re.compile(r"(?:more )?from ", re.IGNORECASE)
+_HEADLINE_PREPS = frozenset({"to", "on", "about", "at", "in", "for", "with", "of"})
 _NOT_TAGS = frozenset({"be", "have", "do", "get", "go", "make", "take", "come", "become", "seem"})
 _CLOSE_AFTER = re.compile(r"[,.;:!?]{0,2}[”\"]")
 _GAP_RE = re.compile(r"[^.!?\n\"“”„«»]{0,250}[.!?]?\s*")
@@ -755,6 +759,11 @@ def _mark_quote(ctx: _Ctx, seg: _Seg, a: int, b: int) -> Quote:
     cw = _mark_width(text, seg.end, closing=True)
     last = text[seg.end - cw - 1] if seg.closed and seg.end - cw - 1 > seg.start else ""
     cue = _seg_cue(ctx, a, b, last)
+    if cue is not None and cue.i < a and ctx.parsed and before.rstrip().endswith(":"):
+        # "Headline - HuffPollster: “…”": the label before the colon beats a verb of the headline
+        colon = ctx.tok_at(w0 + len(before.rstrip()) - 1)
+        if doc[colon].text == ":" and cue.i < colon and _label_source(ctx, ctx.sent(colon)[0], colon) is not None:
+            cue = None
     if not starts_sentence and cue is not None and prev == ",":
         starts_sentence = True  # said Putin, “…”  /  “…,” he said, “…”
     short = b - a <= 2 and not own_subject and not para_start and not (cue is not None and cue.i >= b)
@@ -763,6 +772,8 @@ def _mark_quote(ctx: _Ctx, seg: _Seg, a: int, b: int) -> Quote:
     if q.kind == "direct":
         for i in range(a, b):
             ctx.in_direct[i] = True
+    if cue is None and ctx.parsed and seg.closed and last in ",?!" and a < b and _glued_tag(ctx, q, seg, b):
+        return q
     if cue is None and ctx.parsed and seg.closed and last in ",;—–-":
         # “…,” according to a senior official: no verb, the source is the object of "according to"
         k = b
@@ -787,8 +798,66 @@ def _mark_quote(ctx: _Ctx, seg: _Seg, a: int, b: int) -> Quote:
     if speaker is None and cue.i >= b:
         speaker = _inverted_subject(cue)
     _set_speaker(ctx, q, speaker, cue)
+    if q.speaker_start is not None and q.speaker_start < seg.end < q.speaker_end:
+        # “…,”Clinton said: the name glued to the closing mark starts after it
+        q.speaker_start = seg.end
+        q.speaker_text = text[seg.end : q.speaker_end]
     ctx.cue_of.setdefault(cue.i, []).append(q)
     return q
+
+
+def _label_source(ctx: _Ctx, sa: int, colon: int) -> Any | None:
+    """The source in a label before a colon: ``Headline text - Philip Bump: “…”`` (a digest's
+    item: the words after the last spaced dash) or ``From the report: “…”``."""
+    doc = ctx.doc
+    lo = max(sa, colon - 7)
+    dash = next((i for i in range(colon - 1, lo - 1, -1) if doc[i].text in ("-", "—", "–", "--")), None)
+    if dash is not None:
+        d = doc[dash]
+        if not (d.idx > 0 and ctx.text[d.idx - 1] == " " and ctx.text[d.idx + len(d.text): d.idx + len(d.text) + 1] == " "):
+            return None
+        label = doc[dash + 1 : colon]
+    elif colon - sa <= 4 and _FROM_RE.match(doc[sa:colon].text):
+        label = doc[sa:colon]
+    else:
+        return None
+    if not len(label) or any(t.pos_ in ("VERB", "AUX") for t in label):
+        return None
+    names = [t for t in label if t.pos_ == "PROPN" or t.lemma_.lower() in _SOURCE_NOUNS]
+    if not names:
+        return None
+    t = names[0]
+    while t.head.i != t.i and label.start <= t.head.i < label.end and t.dep_ in ("compound", "flat", "conj", "cc"):
+        t = t.head
+    return t, label.start_char
+
+
+def _glued_tag(ctx: _Ctx, q: Quote, seg: _Seg, b: int) -> bool:
+    """``…,”Clinton said`` / ``…,"Katie Packer, who …, said``: no space after the closing mark, so
+    the tokenizer glued the speaker's first word to the quote's last one (and the parser is lost).
+    The capitalised word after the mark (and the proper nouns after it) is the speaker when a
+    speech verb follows within the clause."""
+    doc, text = ctx.doc, ctx.text
+    g = doc[b - 1]
+    g_end = g.idx + len(g)
+    if g_end <= seg.end or not text[seg.end].isupper() or not text[seg.end:g_end].isalpha():
+        return False
+    end = g_end
+    k = b
+    while k < ctx.n and doc[k].pos_ == "PROPN" and not doc[k].is_punct:
+        end = doc[k].idx + len(doc[k])
+        k += 1
+    for j in range(k, min(ctx.n, k + 30)):
+        t = doc[j]
+        if t.text in ".!?" or t.is_quote or ctx.in_seg[j] or (t.is_space and "\n" in t.text):
+            return False
+        if t.pos_ == "VERB" and _lemma(t) in SPEECH_VERBS:
+            _set_cue(q, text, *_cue_span(t))
+            q.attrs["cue_type"] = "speech"
+            q.speaker_start, q.speaker_end, q.speaker_text = seg.end, end, text[seg.end:end]
+            ctx.cue_of.setdefault(j, []).append(q)
+            return True
+    return False
 
 
 def _colon_cue(ctx: _Ctx, q: Quote, colon_char: int) -> None:
@@ -800,10 +869,13 @@ def _colon_cue(ctx: _Ctx, q: Quote, colon_char: int) -> None:
         return
     sa = ctx.sent(colon - 1)[0]
     # the root of the clause before the colon
-    subj = None
+    label = _label_source(ctx, sa, colon)
+    subj = label[0] if label is not None else None
     # a speech verb of the clause (``…, and Breitbart News responded:``) before its root
     for i in range(colon - 1, max(sa, colon - 8) - 1, -1):
         t = doc[i]
+        if subj is not None:
+            break
         if t.pos_ == "VERB" and _lemma(t) in SPEECH_VERBS and not ctx.in_seg[i]:
             subj = _speaker_of(t)
             break
@@ -825,6 +897,9 @@ def _colon_cue(ctx: _Ctx, q: Quote, colon_char: int) -> None:
     _set_cue(q, ctx.text, doc[colon].idx, doc[colon].idx + 1)
     q.attrs["cue_type"] = "colon"
     _set_speaker(ctx, q, subj)
+    if label is not None and q.speaker_start is not None and q.speaker_start < label[1]:
+        q.speaker_start = label[1]  # the headline before the dash is no part of the name
+        q.speaker_text = ctx.text[q.speaker_start : q.speaker_end]
 
 
 def _complement(ctx: _Ctx, tok: Any, kind: str) -> list[tuple[int, int]] | None:
@@ -932,6 +1007,10 @@ def _headline_colon(ctx: _Ctx, marked: list[Quote]) -> list[Quote]:
         ):
             continue
         names = [t for t in label if t.pos_ == "PROPN" or t.is_title or t.lemma_.lower() in _SOURCE_NOUNS]
+        # "Clinton to Planned Parenthood:", "CNN President On Trump:": the speaker comes before
+        cut = next((t.i for t in label if t.lower_ in _HEADLINE_PREPS and t.i > label.start), None)
+        if cut is not None:
+            names = [t for t in names if t.i < cut]
         if not names:
             continue
         speaker = names[-1]
@@ -1029,8 +1108,13 @@ def _source_phrases(ctx: _Ctx) -> list[Quote]:
         inner += ctx.cue_of.get(tok.head.i, [])
         if any(_named_speaker(ctx, q) and _says(ctx, q) for q in inner):
             continue  # “…,” Putin said, according to the Kremlin: a channel (see _channels)
-        if inner and kind == "source_phrase":
-            continue
+        poll = obj.lemma_.lower() in _POLL_NOUNS
+        if kind == "source_phrase" and (
+            tok.i - ctx.sent(tok.i)[0] > 1
+            or inner and (not poll or any(_named_speaker(ctx, q) for q in inner))
+            or not poll and any(c.dep_ in _SUBJ and c.pos_ in ("PROPN", "PRON") for c in tok.head.children)
+        ):
+            continue  # "In an interview, X told …" / "… in a letter": a medium, not the source
         if all(ctx.in_direct[i] for s_tok, e_tok in spans for i in range(s_tok, e_tok)):
             continue
         parts = [_tok_span(ctx, s_tok, e_tok - 1) for s_tok, e_tok in spans]
