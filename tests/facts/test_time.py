@@ -124,9 +124,15 @@ def test_ago_and_anchored_later():
     assert found["Two weeks ago"].value == "2025-01-13"
     assert found["a month ago"].value == "2024-12"
     assert found["five years ago"].value == "2020"
+    # TimeML: "later", "earlier", "before", "after" are signals relating two times; the TIMEX3 is the
+    # duration (TimeBank: "Three days later" → "Three days" P3D, "A day earlier" → P1D)
     found = by_text("The war began on 3 May 2020. Three days later it ended.")
-    assert found["Three days later"].value == "2020-05-06"
-    assert found["Three days later"].reason == "anchor_previous"
+    assert (found["Three days"].type, found["Three days"].value) == ("DURATION", "P3D")
+    found = by_text("A day earlier talks had failed, and hours later the ceasefire collapsed.")
+    assert (found["A day earlier"].type, found["A day earlier"].value) == ("DURATION", "P1D")
+    assert (found["hours"].type, found["hours"].value) == ("DURATION", "PTXH")
+    # "a year earlier" (the year-ago comparison of news reports) stays a date
+    assert one("Sales rose 5% from a year earlier.").value == "2024"
 
 
 def test_anchored_day_references_and_missing_anchor():
@@ -136,10 +142,11 @@ def test_anchored_day_references_and_missing_anchor():
     # each reference is anchored on the time named just before it (here the day before the attack)
     assert found["the following day"].value == "2020-05-03"
     assert found["that same day"].value == "2020-05-03"
-    t = one("Two years later he returned.")
-    assert t.value is None and t.reason == "no_anchor"
     found = by_text("Elected in 1994, he was re-elected two years later.")
-    assert found["two years later"].value == "1996"
+    assert (found["two years"].type, found["two years"].value) == ("DURATION", "P2Y")
+    # with nothing before it to anchor on, a relative day reference says so
+    t = one("The following day he returned.", None)
+    assert t.value is None and t.reason == "no_dct"
 
 
 def test_centuries_with_part_of_and_vague_durations():
@@ -248,12 +255,12 @@ def test_holidays():
 # --- times of day ---------------------------------------------------------------------------------
 
 def test_clock_times_and_day_parts():
-    found = by_text("Polls close at 8 p.m. and he spoke on Monday morning, at 10:30 a.m. Sunday and at noon; "
+    found = by_text("Polls close at 8 p.m. and he spoke on Monday morning, at 10:30 a.m. Sunday; "
                     "tonight and this morning.")
     assert (found["8 p.m."].type, found["8 p.m."].value) == ("TIME", "2025-01-27T20:00")
     assert found["Monday morning"].value == "2025-01-27TMO"
     assert found["10:30 a.m. Sunday"].value == "2025-01-26T10:30"
-    assert found["noon"].value == "2025-01-27T12:00"
+    assert one("They will meet at noon.").value == "2025-01-27T12:00"
     assert found["tonight"].value == "2025-01-27TNI"
     assert found["this morning"].value == "2025-01-27TMO"
 
@@ -426,3 +433,96 @@ def test_publication_unknown():
     assert p == PubDate(None, "unknown", 0.0)
     assert resolve_publication("", None, "").provenance == "unknown"
     assert resolve_publication("not a date", None, "").provenance == "unknown"
+
+
+# --- newswire conventions (rules added for generalisation beyond TimeBank's WSJ) -----------------
+
+SAT = dt.date(1998, 8, 8)  # a Saturday
+
+
+def test_clock_time_takes_the_day_named_in_its_sentence():
+    found = by_text("The blast occurred at 10:30 a.m. (0730 GMT) Friday, police said.", SAT)
+    assert found["10:30 a.m."].value == "1998-08-07T10:30"
+    assert (found["0730 GMT"].type, found["0730 GMT"].value) == ("TIME", "1998-08-07T07:30")
+    # the last day named before it in the paragraph, when its own sentence names none
+    found = by_text("Rescuers worked through Friday. The second blast went off at 10:40 a.m., police said.", SAT)
+    assert found["10:40 a.m."].value == "1998-08-07T10:40"
+    assert found["10:40 a.m."].reason == "anchor_previous"
+    # a new paragraph does not inherit the day
+    found = by_text("Rescuers worked through Friday.\n\nThe meeting starts at 9 a.m.", SAT)
+    assert found["9 a.m."].value == "1998-08-08T09:00"
+
+
+def test_four_digit_clock_with_zone_is_a_time_not_a_year():
+    t = one("The plane landed at 1930 GMT.", SAT)
+    assert (t.type, t.value) == ("TIME", "1998-08-08T19:30")
+
+
+def test_overnight_is_last_night():
+    t = one("Overnight, rebels attacked a village.", SAT)
+    assert (t.type, t.value) == ("TIME", "1998-08-07TNI")
+    assert tx("The overnight rate rose and it was an overnight success.", SAT) == []
+
+
+def test_day_parts_of_the_day_being_talked_about():
+    found = by_text("The bomb exploded Friday. That night, rescuers dug, and the next morning they found more. "
+                    "Later in the day they stopped.", SAT)
+    assert (found["That night"].type, found["That night"].value) == ("TIME", "1998-08-07TNI")
+    assert found["the next morning"].value == "1998-08-08TMO"
+    assert found["Later in the day"].type == "DATE"
+    t = one("The night of Aug. 7 was chaotic.", SAT)
+    assert (t.text, t.type, t.value) == ("The night of Aug. 7", "TIME", "1998-08-07TNI")
+    assert tx("The morning's papers", SAT) == []
+
+
+def test_past_perfect_plan_is_about_a_past_day():
+    t = one("The offer had been scheduled to expire Friday.", dt.date(1989, 10, 30))
+    assert t.value == "1989-10-27" and t.reason == "past_tense"
+
+
+def test_month_day_with_relative_year():
+    found = by_text("It opened on August 7 last year and closes on 12 March next year.", SAT)
+    assert found["August 7 last year"].value == "1997-08-07"
+    assert found["12 March next year"].value == "1999-03-12"
+
+
+def test_same_period_last_year_outside_quarterly_reports():
+    found = by_text("Trade rose in the first two months of this year, up 12 percent over the same period of last year.",
+                    dt.date(1999, 3, 13))
+    assert found["the same period of last year"].value == "1998"
+    t = by_text("Exports in January rose from the same period last year.", dt.date(1999, 3, 13))
+    assert t["the same period last year"].value == "1998-01"
+
+
+def test_every_season_is_a_set():
+    t = one("Every summer tourists come.", SAT)
+    assert (t.type, t.value) == ("SET", "XXXX-SU")
+
+
+def test_bare_recent_adjective_is_not_a_timex():
+    assert tx("The recent attacks were condemned.", SAT) == []
+    assert one("In recent years ties grew.", SAT).value == "PAST_REF"
+
+
+def test_the_week_month_year_is_the_one_being_talked_about():
+    found = by_text("Volume was 236 million Thursday, the week's most active session.", dt.date(1989, 10, 30))
+    assert found["the week"].value == "1989-W43"
+    found = by_text("In 1995 the firm was founded. By the end of the year it had 40 employees.", SAT)
+    assert (found["the end of the year"].value, found["the end of the year"].mod) == ("1995", "END")
+    assert one("For the year, volume was flat.", SAT).value == "1998"
+
+
+def test_year_inside_a_name_is_not_a_date():
+    assert [t.text for t in tx("Microsoft launched Windows 2000 and the Orion 1980 venture.", SAT)] == []
+    assert [t.value for t in tx("In 1998 growth slowed. By 2010 it will double.", SAT)] == ["1998", "2010"]
+    assert [t.value for t in tx("The plan (1996-2000) ends.", SAT)] == ["1996", "2000"]
+    assert tx("the Ninth Five-Year Plan", SAT) == []
+
+
+def test_dated_dateline_is_the_story_day():
+    found = by_text("NAIROBI, August 7 (Xinhua) -- A bomb exploded here today; he will visit on Monday.", SAT)
+    assert found["today"].value == "1998-08-07"
+    assert found["Monday"].value == "1998-08-10"
+    # a dateline without a date, or one far from the DCT, changes nothing
+    assert one("NAIROBI, Kenya (AP) _ A bomb exploded today.", SAT).value == "1998-08-08"
+    assert by_text("NAIROBI, May 2 (Xinhua) -- It exploded today.", SAT)["today"].value == "1998-08-08"

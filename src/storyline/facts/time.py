@@ -463,10 +463,10 @@ _P_ISO = re.compile(rf"{_B}(?P<y>{_YEAR_ANY})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|
 _P_NUMERIC = re.compile(rf"{_B}(?P<a>\d{{1,2}})(?P<sep>[/.])(?P<b>\d{{1,2}})(?P=sep)(?P<y>{_YEAR_ANY}|\d\d)(?![\d/.]\d|\w)")
 _P_MDY = re.compile(
     rf"{_B}(?:(?P<wd>{_WEEKDAY_RE}),?\s+(?:the\s+)?)?(?P<mon>{_MONTH_RE})\s*(?P<day>{_DAY}|{_DAY_ORD_W})(?!\s*(?:%|percent|per\s+cent))"
-    rf"(?:(?:,\s*|\s+)(?P<y>{_YEAR_ANY})(?![\d%]))?{_E}", _I)
+    rf"(?:(?:,\s*|\s+)(?P<y>{_YEAR_ANY})(?![\d%])|\s+(?P<ry>last|this|next)\s+year)?{_E}", _I)
 _P_DMY = re.compile(
     rf"{_B}(?:(?P<wd>{_WEEKDAY_RE}),?\s+)?(?:the\s+)?(?P<day>{_DAY}|{_DAY_ORD_W})\s+(?:of\s+)?(?P<mon>{_MONTH_RE})"
-    rf"(?:,?\s+(?P<y>{_YEAR_ANY})(?![\d%]))?{_E}", _I)
+    rf"(?:,?\s+(?P<y>{_YEAR_ANY})(?![\d%])|\s+(?P<ry>last|this|next)\s+year)?{_E}", _I)
 _SPELLED_YEAR_RE = (rf"(?:nineteen[- ](?:hundred(?:[- ]and)?[- ])?(?:oh[- ](?:{_W_UNITS})|(?:{_W_TENS})(?:[- ](?:{_W_UNITS}))?|{_W_TEENS})|"
                     rf"two[- ]thousand(?:[- ](?:and[- ])?(?:{_NUMW}))?)")
 _P_MONTH_YEAR = re.compile(
@@ -537,6 +537,7 @@ _P_TIME = re.compile(
 _P_SET = re.compile(
     rf"{_B}(?:(?P<q>every|each|per|a|an)\s+(?:(?P<n>other|{_NUMW}|\d+)\s+)?(?P<unit>seconds?|minutes?|hours?|days?|nights?|weeks?|weekends?|months?|quarters?|years?|decades?|mornings?|afternoons?|evenings?)(?!\w)|"
     rf"(?:every|each)\s+(?P<wd>{_WEEKDAY_S_RE})(?:\s+(?P<dp>morning|afternoon|evening|night))?|(?:every|each)\s+(?P<mon>{_MONTH_FULL_RE})|"
+    rf"(?:every|each)\s+(?P<ssn>spring|summer|autumn|fall|winter)|"
     rf"(?P<adv>annually|yearly|monthly|weekly|daily|nightly|hourly|biweekly|fortnightly|bimonthly|biannually|semiannually|semi-annually|quarterly)|"
     rf"(?P<wds>{_WEEKDAY_S_RE})(?:s(?:\s+(?P<dps>mornings|afternoons|evenings|nights))?|\s+(?P<dpn>mornings|afternoons|evenings|nights))){_E}", _I)
 _P_HOLIDAY = re.compile(
@@ -642,14 +643,25 @@ def _acc_month(m: re.Match[str], text: str) -> bool:
     return True
 
 
+_NAME_BEFORE_YEAR = re.compile(r"(?<![\w.'’-])(?P<w>[A-Z][A-Za-z]*|[A-Z]{2,})\s$")
+_NOT_NAME_WORDS = frozenset(
+    "in by since until till from before after during through of and or than to at on for between around about "
+    "circa early late mid end year fiscal calendar spring summer autumn fall winter christmas easter "
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec ad bc ce fy the".split())
+
+
 def _acc_year(m: re.Match[str], text: str) -> bool:
     if m.group("pre"):
         return True
     s = m.start()
     before = text[max(0, s - 30): s]
+    mn = _NAME_BEFORE_YEAR.search(before)
+    if mn and mn.group("w").lower() not in _NOT_NAME_WORDS and not _is_cap_context(text, s - len(mn.group(0))):
+        return False  # "Windows 2000", "Orion 1980", "Expo 2000": a name, not a year
     after = text[m.end(): m.end() + 40]
     if re.search(r"[$€£¥#№]\s*$|\d[\d,.]*\s*[-–]\s*$|\bNo\.\s*$|[A-Za-z]-$", before) and not re.search(
-            r"\b(?:mid|pre|post|early|late|end|fiscal|FY)-$", before, re.I):
+            r"\b(?:mid|pre|post|early|late|end|fiscal|FY)-$|(?<![\d,.$])(?:1[6-9]\d\d|20\d\d)[-–]$", before, re.I):
         return False
     if _NOT_YEAR_AFTER.match(after):
         return False
@@ -703,6 +715,8 @@ def _acc_duration(m: re.Match[str], text: str) -> bool:
 
 def _acc_adj(m: re.Match[str], text: str) -> bool:
     after = text[m.end(): m.end() + 12]
+    if m.group(0)[:1].isupper() and m.group("unit")[:1].isupper() and re.match(r"^\s+(?:Plans?|Programs?|Programmes?)\b", after):
+        return False  # "the Ninth Five-Year Plan": a name
     if re.match(r"^(?:-|\s)?olds?\b", after, re.I):
         return False
     if m.group("unit").lower() == "second" and m.group("num").lower() in ("a", "one"):
@@ -751,8 +765,9 @@ def _acc_ref(m: re.Match[str], text: str) -> bool:
             return False
         return True
     if w == "recent":
-        # an adjective before a noun ("the recent sale"), not "most recent" figures' comparisons
-        return bool(re.match(r"^\s+[a-z]", after)) and not re.match(r"^\s+(?:and|or|than|as)\b", after)
+        # the bare adjective ("the recent sale", "recent attacks") is not a temporal expression in
+        # TimeML (like "former"); "recent years/months/weeks" is
+        return False
     if w == "now":
         if re.match(r"^\s*-", after) or re.search(r"\bfrom\s+$", before, re.I) and re.match(r"^\s+on\b", after):
             return True
@@ -782,6 +797,10 @@ def _acc_set(m: re.Match[str], text: str) -> bool:
         before = text[max(0, m.start() - 30): m.start()]
         if _MONEY_BEFORE.search(before):
             return False
+        if re.match(r"^\s+(?:from|after|before|later|earlier|ago|into|since|of)\b", text[m.end(): m.end() + 10], re.I):
+            return False  # "a week from Monday", "a year after the war": a duration, not a rate
+        if re.search(rf"{_MONTH_RE}\s*\d{{1,2}},?\s+$", before):
+            return False  # "March 6, a week ...": the number is a day of the month
         return bool(_COUNT_BEFORE.search(before)) and not re.search(
             r"\b(?:for|in|within|after|over|than|about|nearly|almost|of|took|takes|lasted|spent)\s+$", before, re.I)
     if m.group("adv"):
@@ -841,6 +860,9 @@ def _acc_rel_unit(m: re.Match[str], text: str) -> bool:
 
 
 def _acc_season(m: re.Match[str], text: str) -> bool:
+    if not (m.group("y") or m.group("sy")) and m.group("s")[:1].isupper() and re.match(
+            r"^\s+(?-i:[A-Z])[a-z]", text[m.end(): m.end() + 4]) and not _is_cap_context(text, m.start("s")):
+        return False  # "the Spring Festival", "the Summer Olympics", "the Winter Palace": a name
     if m.group("rel") or m.group("y") or m.group("sy"):
         return True
     s = m.group("s").lower()
@@ -975,7 +997,7 @@ _FAMILIES: list[tuple[str, re.Pattern[str], _Accept, int, int, int, int]] = [
     ("century", _P_CENTURY, _acc_always, 3, _T_UNIT, 45, 12),
     ("holiday", _P_HOLIDAY, _acc_always, 4, _T_HOL, _MARGIN_LEFT, _MARGIN_RIGHT),
     ("ago", _P_AGO, _acc_ago, 4, _T_UNIT, 70, 30),
-    ("set", _P_SET, _acc_set, 4, _T_UNIT | _T_WD | _T_MON | _T_ADV, _MARGIN_LEFT, _MARGIN_RIGHT),
+    ("set", _P_SET, _acc_set, 4, _T_UNIT | _T_WD | _T_MON | _T_ADV | _T_SEASON, _MARGIN_LEFT, _MARGIN_RIGHT),
     ("time", _P_TIME, _acc_time, 4, _T_CLOCK, 30, 30),
     ("dayrel", _P_DAYREL, _acc_dayrel, 5, _T_DAYREL, 25, 25),
     ("daypart", _P_DAYPART, _acc_daypart, 5, _T_DAYPART, 25, 25),
@@ -1339,6 +1361,14 @@ def _norm(ctx: _Ctx, c: _Cand) -> _Res | None:
             if _safe_date(y, mo, d) is None:
                 return _Res("DATE", None, reason="invalid_date", explicit_year=True)
             return _Res("DATE", f"{y:04d}-{mo:02d}-{d:02d}", explicit_year=True)
+        if g("ry"):
+            # "Aug. 7 last year": the year is written, relative to the DCT
+            if dct is None:
+                return _NO_DCT
+            y = dct.year + {"last": -1, "this": 0, "next": 1}[g("ry").lower()]
+            if _safe_date(y, mo, d) is None:
+                return _Res("DATE", None, reason="invalid_date")
+            return _Res("DATE", f"{y:04d}-{mo:02d}-{d:02d}")
         if g("wd") and dct is not None:
             # "Saturday, April 25": pick the year in which the weekday matches, nearest to the DCT
             wd = _WEEKDAY_NUM[g("wd").lower().rstrip(".")]
@@ -1701,6 +1731,12 @@ def _norm_rel_unit(ctx: _Ctx, c: _Cand) -> _Res | None:
     after = ctx.text[c.end: c.end + 30]
     if unit == "year" and rel == "the" and re.match(r"^\s+(?:ended|ending|end(?:ed|ing)?\s+|to\s+(?:date|[A-Z]))", after):
         return _Res("DURATION", "P1Y", point=False)
+    if rel == "the" and unit in ("week", "month", "year") and ctx.ref and c.start - ctx.ref_pos < _THE_UNIT_WINDOW:
+        # "the week", "the month", "the year": the one being talked about (TimeML: anaphoric), i.e. the
+        # one holding the time just named ("Thursday ... the week's most active session")
+        v = _anchor_unit(ctx.ref, unit, 0)
+        if v is not None:
+            return _Res("DATE", v, reason="anchor_previous" if dct is None or v != _anchor_unit(_ymd(dct), unit, 0) else None)
     anchored = rel in ("the following", "the next", "the previous", "the preceding", "the prior", "that", "the same", "the ensuing",
                        "that same", "this same") \
         and (unit == "day" or rel != "the next") or (rel == "the" and unit == "day")
@@ -1755,6 +1791,9 @@ def _norm_rel_unit(ctx: _Ctx, c: _Cand) -> _Res | None:
     if unit == "millennium":
         return _Res("DATE", f"{dct.year // 1000 + step:01d}")
     return None
+
+
+_THE_UNIT_WINDOW = 400
 
 
 def _anchor_unit(value: str, unit: str, step: int) -> str | None:
@@ -2058,6 +2097,8 @@ def _norm_set(c: _Cand) -> _Res | None:
         return _Res("SET", f"XXXX-WXX-{wd + 1}" + (f"T{_DAYPART[dp.lower()]}" if dp else ""), point=False)
     if g("mon"):
         return _Res("SET", f"XXXX-{_MONTH_NUM[g('mon').lower()]:02d}", point=False)
+    if g("ssn"):
+        return _Res("SET", f"XXXX-{_SEASONS[g('ssn').lower()]}", point=False)
     unit = _unit_key(g("unit"))
     if unit in ("morning", "afternoon", "evening"):
         return _Res("SET", f"XXXX-XX-XXT{_DAYPART[unit]}", point=False)
@@ -2103,6 +2144,8 @@ def find_timexes(text: str, dct: dt.date | None, doc: Any = None) -> list[Timex]
             dct = None
     if doc is not None and getattr(doc, "text", None) != text:
         doc = None  # offsets would not line up
+    if dct is not None:
+        dct = _dateline_date(text, dct)
     ctx = _Ctx(text, dct, doc)
     chosen = _select(_candidates(text))
     # "8 p.m. Monday", "noon Thursday", "5 p.m. EST Nov. 9": one TIME expression
@@ -2194,6 +2237,24 @@ def find_timexes(text: str, dct: dt.date | None, doc: Any = None) -> list[Timex]
             continue
         out.append(Timex(s, e, text[s:e], res.type, res.value, res.mod, res.reason))
     return out
+
+
+def _dateline_date(text: str, dct: dt.date) -> dt.date:
+    """The story's own date when its dateline names one a day or two off the DCT ("NAIROBI, August 7
+    (Xinhua) --" in a file dated 8 August): "today" and "on Friday" are said from the dateline's day."""
+    m = _DATELINE.match(text, 0, min(len(text), 200))
+    if m is None or not (m.group("agency") or text[m.end() - 1: m.end()] in "-–—"):
+        return dct
+    day = _day_ord(m.group("day"))
+    mo = _MONTH_NUM.get(m.group("mon").lower().rstrip("."))
+    if not day or not mo:
+        return dct
+    best = None
+    for y in ((int(m.group("y")),) if m.group("y") else (dct.year, dct.year - 1, dct.year + 1)):
+        d = _safe_date(y, mo, day)
+        if d is not None and -3 <= (d - dct).days <= 1 and (best is None or abs((d - dct).days) < abs((best - dct).days)):
+            best = d
+    return best or dct
 
 
 _ABBR_DOT = re.compile(r"(?<![\w.])(?:[ap]\.m|[A-Z][a-z]{0,3}|[A-Z](?:\.[A-Z])+)\.", re.I)
