@@ -13,6 +13,11 @@ The rules were developed looking at TimeBank only; AQUAINT is held out and repor
 (and together). Anchor: HeidelTime value F1 0.776 on the TE3 platinum test set; target ≥ 0.80.
 
     python benchmarks/tempeval3.py [DATA_DIR] [--spacy] [--json out.json] [--errors N] [--split S]
+                                   [--only REGEX] [--exclude REGEX]
+
+``--only``/``--exclude`` select documents by name, to check that a rule tuned on one source
+generalises to the others before the held-out set is touched (e.g. ``--split TimeBank --only wsj_``
+to tune on the WSJ files, ``--split TimeBank --exclude wsj_`` to check on ABC/AP/APW/CNN/NYT/PRI/VOA).
 """
 
 from __future__ import annotations

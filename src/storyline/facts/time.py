@@ -24,6 +24,15 @@ What cannot be resolved keeps ``value=None`` with a short ``reason`` (``no_dct``
 date; ``no_anchor``; ``invalid_date``); where a value was chosen among readings the ``reason`` says how
 (``past_tense``, ``future_tense``, ``nearest``, ``past_bias``, ``assumed_mdy``, ``quarter_context``).
 
+Newswire conventions (TimeML 1.2.1, as TimeBank annotates them): "later", "earlier", "before",
+"after" are signals, so "three days later" is the duration "three days" (P3D; "a year earlier", the
+year-ago comparison, stays a date); a clock time takes the day named in its sentence ("at 10:30 a.m.
+(0730 GMT) Friday") or else the last day named in the paragraph; "that night", "the next morning",
+"later in the day", "the week", "the year" refer to the time being talked about (the last one named);
+"overnight" is last night; a dated dateline ("NAIROBI, August 7 (Xinhua) --") a day or two off the DCT
+is the story's own day; the bare adjective "recent" and years inside names ("Windows 2000") are not
+temporal expressions.
+
 Weekday, month and month-day resolution uses the tense of the governing verb: from the spaCy ``doc``
 when one is given (past → previous occurrence, future/"will" → next, otherwise nearest), otherwise a
 cheap cue-word test around the match (future cues such as "will", "next", "expected to"; else
@@ -2259,6 +2268,7 @@ def _dateline_date(text: str, dct: dt.date) -> dt.date:
 
 _ABBR_DOT = re.compile(r"(?<![\w.])(?:[ap]\.m|[A-Z][a-z]{0,3}|[A-Z](?:\.[A-Z])+)\.", re.I)
 _CLOCK_ANCHOR_WINDOW = 600
+_CLOCK_SENTENCE_REACH = 300
 
 
 def _same_sentence(text: str, a: int, b: int) -> bool:
@@ -2288,14 +2298,14 @@ def _anchor_clock_times(text: str, results: list[tuple[_Cand, _Res, int, int]]) 
         found = None
         # the same sentence: the nearest day before, else after
         for j in range(k - 1, -1, -1):
-            if not _same_sentence(text, results[j][3], s):
+            if s - results[j][3] > _CLOCK_SENTENCE_REACH or not _same_sentence(text, results[j][3], s):
                 break
             found = day_of(results[j][1])
             if found:
                 break
         if not found:
             for j in range(k + 1, len(results)):
-                if not _same_sentence(text, e, results[j][2]):
+                if results[j][2] - e > _CLOCK_SENTENCE_REACH or not _same_sentence(text, e, results[j][2]):
                     break
                 found = day_of(results[j][1])
                 if found:
