@@ -123,6 +123,7 @@ def _print_run(report: api.RunReport, db: Path) -> None:
     table.add_row("actors / mentions", f"{s['actors']} / {s['mentions']}")
     table.add_row("time expressions", str(s["timexes"]))
     table.add_row("quotes", str(s["quotes"]))
+    table.add_row("events: new / all (mentions)", f"{s['new_events']} / {s['events']} ({s['event_mentions']})")
     out.print(table)
     if 0 < s["articles"] <= 20:  # a small knowledge base: show what is in it
         arts = Table(title="articles", title_justify="left")
