@@ -247,6 +247,20 @@ def show(article_id: str = typer.Argument(...), db: Path = DB_OPTION) -> None:
             out.print(f"  {who}: " + ", ".join(dict.fromkeys(texts)), highlight=False, markup=False)
 
 
+@app.command()
+def serve(
+    db: Path = DB_OPTION,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; a non-loopback one needs --token."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="STORYLINE_TOKEN",
+                                        help="Access token every request must carry (Bearer header or ?token=)."),
+) -> None:
+    """Serve the knowledge base read-only as a web app and HTTP API (docs/web.md)."""
+    from .web.serve import serve as _serve
+
+    _serve(db, host=host, port=port, token=token)
+
+
 actors_app = typer.Typer(help="List and edit the actor registry (add, import, merge, split).",
                          no_args_is_help=True)
 app.add_typer(actors_app, name="actors")

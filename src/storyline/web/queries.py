@@ -1,0 +1,548 @@
+"""Read-only queries for the web app and HTTP API.
+
+Every statement here is a constant string with ``?`` parameters: no SQL is ever built from what a user
+typed (the only formatted parts are fixed column lists chosen from constants in this module). The
+knowledge base is opened read-only (``mode=ro``), one connection per worker thread.
+
+Full-text search runs on a separate SQLite FTS5 file next to the database (``<db>.search``): the
+knowledge base itself is never written. The index records the database's size and modification times
+(of the file and its WAL) and is rebuilt when they change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..store import Store
+
+# the date an article is filed under: the resolved publication date, else its metadata date
+_ADATE = "substr(coalesce(f.date_value, a.published), 1, 10)"
+_ARTICLE_COLS = (
+    "a.id, a.title, a.outlet, a.url, a.byline, a.published, " + _ADATE + " AS date, a.duplicate_of, a.group_id,"
+    " a.n_words, a.seq"
+)
+_ARTICLE_FROM = " FROM articles a LEFT JOIN article_facts f ON f.article_id = a.id"
+# filters shared by article listings; each is (clause, number of times its parameter is used)
+_ARTICLE_WHERE = (
+    " WHERE (:outlet IS NULL OR a.outlet = :outlet)"
+    " AND (:date_from IS NULL OR " + _ADATE + " >= :date_from)"
+    " AND (:date_to IS NULL OR " + _ADATE + " <= :date_to)"
+    " AND (:actor IS NULL OR EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id AND m.actor_id = :actor))"
+    " AND (:canonical = 0 OR a.duplicate_of IS NULL)"
+)
+_ARTICLE_ORDER = " ORDER BY (" + _ADATE + " IS NULL), " + _ADATE + " DESC, a.seq DESC"
+
+STORIES_MISSING = "stories are not built yet"
+SEARCH_KINDS = ("articles", "quotes")
+
+
+class FtsQueryError(UsageError):
+    """A search query that is not valid SQLite FTS5 syntax."""
+
+    code = "SL-E110"
+    hint = 'use plain words, "a phrase in double quotes", AND / OR / NOT, or a prefix*'
+
+
+def _loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _row(r: sqlite3.Row | None) -> dict[str, Any] | None:
+    return dict(r) if r is not None else None
+
+
+class Queries:
+    """Read-only access to one knowledge base, safe to share between threads."""
+
+    def __init__(self, db: str | os.PathLike[str], search_path: str | os.PathLike[str] | None = None):
+        self.db = Path(db)
+        # opening validates the file (exists, is a storyline database, schema up to date) with coded errors
+        Store(self.db, create=False, readonly=True).close()
+        self._local = threading.local()
+        self._search = SearchIndex(self, search_path)
+
+    # ------------------------------------------------------------------ connections
+    @property
+    def store(self) -> Store:
+        st = getattr(self._local, "store", None)
+        if st is None:
+            st = Store(self.db, create=False, readonly=True)
+            self._local.store = st
+        return st
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.store.conn
+
+    def _all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row is not None else None
+
+    def has_table(self, name: str) -> bool:
+        return self._one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) > 0
+
+    # ------------------------------------------------------------------ corpus
+    def stats(self) -> dict[str, Any]:
+        c = self.conn
+        one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731 - constant SQL only
+        return {
+            "articles": one("SELECT count(*) FROM articles"),
+            "canonical_articles": one("SELECT count(*) FROM articles WHERE duplicate_of IS NULL"),
+            "duplicates": one("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),
+            "duplicate_groups": one("SELECT count(*) FROM dup_groups"),
+            "rejects": one("SELECT count(*) FROM rejects"),
+            "removals": one("SELECT count(*) FROM removals"),
+            "outlets": one("SELECT count(DISTINCT outlet) FROM articles WHERE outlet IS NOT NULL"),
+            "actors": one("SELECT count(*) FROM actors"),
+            "mentions": one("SELECT count(*) FROM mentions"),
+            "timexes": one("SELECT count(*) FROM timexes"),
+            "quotes": one("SELECT count(*) FROM quotes"),
+            "events": one("SELECT count(*) FROM events"),
+            "new_events": one("SELECT count(*) FROM events WHERE negated + hypothetical + future + historical = 0"),
+            "stories": self.stories_count(),
+        }
+
+    def volume(self) -> list[dict[str, Any]]:
+        """Articles per month (canonical articles; undated ones under period null)."""
+        return self._all(
+            "SELECT substr(" + _ADATE + ", 1, 7) AS period, count(*) AS n" + _ARTICLE_FROM
+            + " WHERE a.duplicate_of IS NULL GROUP BY 1 ORDER BY (period IS NULL), period")
+
+    # ------------------------------------------------------------------ articles
+    def articles(self, *, limit: int, offset: int, outlet: str | None = None, date_from: str | None = None,
+                 date_to: str | None = None, actor: str | None = None, canonical_only: bool = False,
+                 ) -> tuple[list[dict[str, Any]], int]:
+        p = {"outlet": outlet, "date_from": date_from, "date_to": date_to, "actor": actor,
+             "canonical": int(canonical_only), "limit": limit, "offset": offset}
+        total = self._one("SELECT count(*)" + _ARTICLE_FROM + _ARTICLE_WHERE, p)
+        rows = self._all("SELECT " + _ARTICLE_COLS + _ARTICLE_FROM + _ARTICLE_WHERE + _ARTICLE_ORDER
+                         + " LIMIT :limit OFFSET :offset", p)
+        return rows, total
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        a = _row(self.conn.execute(
+            "SELECT a.id, a.source_id, a.source_path, a.fmt AS format, a.title, a.subtitle, a.byline, a.published,"
+            " a.published_source, a.outlet, a.url, a.language, a.text, a.duplicate_of, a.group_id, a.n_words,"
+            " " + _ADATE + " AS date" + _ARTICLE_FROM + " WHERE a.id = ?", (article_id,)).fetchone())
+        if a is None:
+            return None
+        aid = (article_id,)
+        a["facts"] = _row(self.conn.execute(
+            "SELECT date_value, date_provenance, date_confidence, date_start, date_end, status, reason,"
+            " n_mentions, n_timexes, n_quotes FROM article_facts WHERE article_id = ?", aid).fetchone())
+        a["removals"] = self._all(
+            'SELECT seq, start, "end", text, reason, rule FROM removals WHERE article_id = ? ORDER BY seq', aid)
+        a["mentions"] = self._all(
+            'SELECT m.start, m."end", m.text, m.actor_id, x.name AS actor_name, m.kind, m.country, m.sector'
+            " FROM mentions m LEFT JOIN actors x ON x.id = m.actor_id WHERE m.article_id = ?"
+            ' ORDER BY m.start, m."end"', aid)
+        a["timexes"] = self._all(
+            'SELECT start, "end", text, type, value, mod, reason FROM timexes WHERE article_id = ? ORDER BY start',
+            aid)
+        a["quotes"] = self.quotes_of_article(article_id)
+        a["event_mentions"] = [self._event_mention(r) for r in self.conn.execute(
+            'SELECT event_id, seq, start, "end", text, trigger, trigger_start, trigger_end, type, described_type,'
+            " mode, quad, intensity, actor_ids, recipient_ids, date, location, negated, hypothetical, future,"
+            " historical, reported_in_quote FROM event_mentions WHERE article_id = ? ORDER BY seq", aid)]
+        a["duplicates"] = []
+        if a["group_id"]:
+            a["duplicates"] = self._all(
+                "SELECT d.article_id, d.is_canonical, d.reason, d.similarity, d.containment, x.outlet, x.url,"
+                " x.title, x.published FROM duplicates d JOIN articles x ON x.id = d.article_id"
+                " WHERE d.group_id = ? ORDER BY d.is_canonical DESC, d.article_id", (a["group_id"],))
+            for d in a["duplicates"]:
+                d["is_canonical"] = bool(d["is_canonical"])
+        names = self.actor_names({i for e in a["event_mentions"] for i in e["actor_ids"] + e["recipient_ids"]})
+        for e in a["event_mentions"]:
+            e["actors"] = [{"id": i, "name": names.get(i, i)} for i in e["actor_ids"]]
+            e["recipients"] = [{"id": i, "name": names.get(i, i)} for i in e["recipient_ids"]]
+        return a
+
+    @staticmethod
+    def _event_mention(r: sqlite3.Row) -> dict[str, Any]:
+        d = dict(r)
+        d["actor_ids"] = _loads(d["actor_ids"])
+        d["recipient_ids"] = _loads(d["recipient_ids"])
+        for k in ("negated", "hypothetical", "future", "historical", "reported_in_quote"):
+            d[k] = bool(d[k])
+        return d
+
+    def quotes_of_article(self, article_id: str) -> list[dict[str, Any]]:
+        rows = self._all(
+            'SELECT start, "end", text, kind, speaker_id, speaker_name, speaker_text, cue,'
+            " json_extract(attrs, '$.cue_type') AS cue_type, channel FROM quotes WHERE article_id = ? ORDER BY start",
+            (article_id,))
+        return rows
+
+    def actor_names(self, ids: set[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in ids:
+            name = self._one("SELECT name FROM actors WHERE id = ?", (i,))
+            if name is not None:
+                out[i] = name
+        return out
+
+    # ------------------------------------------------------------------ outlets
+    def outlets(self, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        total = self._one("SELECT count(DISTINCT outlet) FROM articles WHERE outlet IS NOT NULL")
+        rows = self._all(
+            "SELECT a.outlet AS name, count(*) AS n_articles, sum(a.duplicate_of IS NOT NULL) AS n_duplicates,"
+            " min(" + _ADATE + ") AS first_date, max(" + _ADATE + ") AS last_date" + _ARTICLE_FROM
+            + " WHERE a.outlet IS NOT NULL GROUP BY a.outlet ORDER BY n_articles DESC, name LIMIT ? OFFSET ?",
+            (limit, offset))
+        return rows, total
+
+    def outlet(self, name: str) -> dict[str, Any] | None:
+        row = _row(self.conn.execute(
+            "SELECT a.outlet AS name, count(*) AS n_articles, sum(a.duplicate_of IS NOT NULL) AS n_duplicates,"
+            " min(" + _ADATE + ") AS first_date, max(" + _ADATE + ") AS last_date" + _ARTICLE_FROM
+            + " WHERE a.outlet = ? GROUP BY a.outlet", (name,)).fetchone())
+        if row is None:
+            return None
+        # outlets that carried the same stories (duplicate groups shared with this outlet)
+        row["shares_copies_with"] = self._all(
+            "SELECT b.outlet AS name, count(DISTINCT b.group_id) AS n_groups FROM articles a"
+            " JOIN articles b ON b.group_id = a.group_id AND b.id != a.id"
+            " WHERE a.outlet = ? AND a.group_id IS NOT NULL AND b.outlet IS NOT NULL AND b.outlet != a.outlet"
+            " GROUP BY b.outlet ORDER BY n_groups DESC, name LIMIT 50", (name,))
+        row["top_actors"] = self._all(
+            "SELECT m.actor_id AS id, x.name, count(DISTINCT m.article_id) AS n_articles FROM articles a"
+            " JOIN mentions m ON m.article_id = a.id LEFT JOIN actors x ON x.id = m.actor_id"
+            " WHERE a.outlet = ? GROUP BY m.actor_id ORDER BY n_articles DESC, m.actor_id LIMIT 20", (name,))
+        return row
+
+    # ------------------------------------------------------------------ actors
+    def actors(self, *, limit: int, offset: int, type: str | None = None, country: str | None = None,
+               name: str | None = None) -> tuple[list[dict[str, Any]], int]:
+        p = {"type": type, "country": country, "name": name, "limit": limit, "offset": offset}
+        where = (" WHERE (:type IS NULL OR x.type = :type) AND (:country IS NULL OR x.country = :country)"
+                 " AND (:name IS NULL OR instr(lower(x.name), lower(:name)) > 0 OR EXISTS (SELECT 1 FROM aliases l"
+                 " WHERE l.actor_id = x.id AND instr(lower(l.alias), lower(:name)) > 0))")
+        total = self._one("SELECT count(*) FROM actors x" + where, p)
+        rows = self._all(
+            "SELECT x.id, x.name, x.type, x.country, x.sector, x.origin,"
+            " (SELECT count(*) FROM mentions m WHERE m.actor_id = x.id) AS n_mentions,"
+            " (SELECT count(DISTINCT m.article_id) FROM mentions m WHERE m.actor_id = x.id) AS n_articles"
+            " FROM actors x" + where + " ORDER BY n_mentions DESC, x.id LIMIT :limit OFFSET :offset", p)
+        return rows, total
+
+    def actor(self, actor_id: str) -> dict[str, Any] | None:
+        a = _row(self.conn.execute(
+            "SELECT id, name, type, country, sector, origin, attrs FROM actors WHERE id = ?", (actor_id,)).fetchone())
+        if a is None:
+            return None
+        a["attrs"] = _loads(a["attrs"])
+        a["aliases"] = [r[0] for r in self.conn.execute(
+            "SELECT alias FROM aliases WHERE actor_id = ? ORDER BY alias", (actor_id,))]
+        a["n_mentions"] = self._one("SELECT count(*) FROM mentions WHERE actor_id = ?", (actor_id,))
+        a["n_articles"] = self._one("SELECT count(DISTINCT article_id) FROM mentions WHERE actor_id = ?", (actor_id,))
+        a["n_quotes"] = self._one("SELECT count(*) FROM quotes WHERE speaker_id = ?", (actor_id,))
+        a["mention_kinds"] = dict(self.conn.execute(
+            "SELECT kind, count(*) FROM mentions WHERE actor_id = ? GROUP BY kind ORDER BY 2 DESC", (actor_id,)))
+        return a
+
+    def actor_quotes(self, actor_id: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        total = self._one("SELECT count(*) FROM quotes WHERE speaker_id = ?", (actor_id,))
+        rows = self._all(
+            'SELECT q.article_id, q.start, q."end", q.text, q.kind, q.cue, json_extract(q.attrs, \'$.cue_type\')'
+            " AS cue_type, q.channel, a.title, a.outlet, " + _ADATE + " AS date FROM quotes q"
+            " JOIN articles a ON a.id = q.article_id LEFT JOIN article_facts f ON f.article_id = a.id"
+            " WHERE q.speaker_id = ? ORDER BY (date IS NULL), date DESC, a.seq, q.start LIMIT ? OFFSET ?",
+            (actor_id, limit, offset))
+        return rows, total
+
+    _EVENT_COLS = ("e.id, e.type, e.mode, e.quad, e.intensity, e.actor_ids, e.recipient_ids, e.date, e.date_source,"
+                   " e.location, e.negated, e.hypothetical, e.future, e.historical, e.n_mentions, e.n_articles,"
+                   " e.n_sources, e.first_article_id")
+
+    def _events_out(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        ids: set[str] = set()
+        for e in rows:
+            e["actor_ids"] = _loads(e["actor_ids"])
+            e["recipient_ids"] = _loads(e["recipient_ids"])
+            for k in ("negated", "hypothetical", "future", "historical"):
+                e[k] = bool(e[k])
+            e["is_new"] = not (e["negated"] or e["hypothetical"] or e["future"] or e["historical"])
+            ids.update(e["actor_ids"] + e["recipient_ids"])
+        names = self.actor_names(ids)
+        for e in rows:
+            e["actors"] = [{"id": i, "name": names.get(i, i)} for i in e["actor_ids"]]
+            e["recipients"] = [{"id": i, "name": names.get(i, i)} for i in e["recipient_ids"]]
+        return rows
+
+    def events(self, *, limit: int, offset: int, actor: str | None = None, recipient: str | None = None,
+               type: str | None = None, date_from: str | None = None, date_to: str | None = None,
+               new_only: bool = False) -> tuple[list[dict[str, Any]], int]:
+        p = {"actor": actor, "recipient": recipient, "type": type, "date_from": date_from, "date_to": date_to,
+             "new": int(new_only), "limit": limit, "offset": offset}
+        where = (" WHERE (:actor IS NULL OR EXISTS (SELECT 1 FROM json_each(e.actor_ids) j WHERE j.value = :actor))"
+                 " AND (:recipient IS NULL OR EXISTS (SELECT 1 FROM json_each(e.recipient_ids) j"
+                 " WHERE j.value = :recipient))"
+                 " AND (:type IS NULL OR e.type = :type)"
+                 " AND (:date_from IS NULL OR substr(e.date, 1, 10) >= :date_from)"
+                 " AND (:date_to IS NULL OR substr(e.date, 1, 10) <= :date_to)"
+                 " AND (:new = 0 OR e.negated + e.hypothetical + e.future + e.historical = 0)")
+        total = self._one("SELECT count(*) FROM events e" + where, p)
+        rows = self._all("SELECT " + self._EVENT_COLS + " FROM events e" + where
+                         + " ORDER BY (e.date IS NULL), e.date DESC, e.id LIMIT :limit OFFSET :offset", p)
+        return self._events_out(rows), total
+
+    def dyads(self, actor_id: str) -> list[dict[str, Any]]:
+        """New events per (partner, direction, month) for one actor, from the events table (as the dyads export)."""
+        return self._all(
+            "SELECT CASE WHEN a.value = :id THEN r.value ELSE a.value END AS partner_id,"
+            " CASE WHEN a.value = :id THEN 'actor' ELSE 'recipient' END AS role,"
+            " substr(e.date, 1, 7) AS period, count(*) AS n_events, round(sum(e.intensity), 2) AS intensity_sum,"
+            " sum(e.quad <= 2) AS n_cooperation, sum(e.quad >= 3) AS n_conflict"
+            " FROM events e, json_each(e.actor_ids) a, json_each(e.recipient_ids) r"
+            " WHERE e.negated + e.hypothetical + e.future + e.historical = 0 AND a.value != r.value"
+            " AND (a.value = :id OR r.value = :id) GROUP BY 1, 2, 3 ORDER BY 3, 1", {"id": actor_id})
+
+    def related(self, actor_id: str, limit: int = 30) -> list[dict[str, Any]]:
+        """Actors linked to this one: by new events in either direction, and by articles mentioning both."""
+        rel: dict[str, dict[str, Any]] = {}
+        for d in self.dyads(actor_id):
+            r = rel.setdefault(d["partner_id"], {"id": d["partner_id"], "n_events": 0, "n_cooperation": 0,
+                                                 "n_conflict": 0, "intensity_sum": 0.0, "n_coarticles": 0})
+            r["n_events"] += d["n_events"]
+            r["n_cooperation"] += d["n_cooperation"]
+            r["n_conflict"] += d["n_conflict"]
+            r["intensity_sum"] = round(r["intensity_sum"] + (d["intensity_sum"] or 0.0), 2)
+        for row in self.conn.execute(
+                "SELECT o.actor_id, count(DISTINCT o.article_id) FROM (SELECT DISTINCT article_id FROM mentions"
+                " WHERE actor_id = ?) s JOIN mentions o ON o.article_id = s.article_id AND o.actor_id != ?"
+                " GROUP BY o.actor_id ORDER BY 2 DESC LIMIT ?", (actor_id, actor_id, limit)):
+            r = rel.setdefault(row[0], {"id": row[0], "n_events": 0, "n_cooperation": 0, "n_conflict": 0,
+                                        "intensity_sum": 0.0, "n_coarticles": 0})
+            r["n_coarticles"] = row[1]
+        names = self.actor_names(set(rel))
+        out = sorted(rel.values(), key=lambda r: (-r["n_events"], -r["n_coarticles"], r["id"]))[:limit]
+        for r in out:
+            r["name"] = names.get(r["id"], r["id"])
+            r["intensity_mean"] = round(r["intensity_sum"] / r["n_events"], 2) if r["n_events"] else None
+        return out
+
+    # ------------------------------------------------------------------ quotes
+    def quotes(self, *, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
+               kind: str | None = None) -> tuple[list[dict[str, Any]], int]:
+        p = {"speaker": speaker, "article": article, "kind": kind, "limit": limit, "offset": offset}
+        where = (" WHERE (:speaker IS NULL OR q.speaker_id = :speaker) AND (:article IS NULL OR q.article_id = :article)"
+                 " AND (:kind IS NULL OR q.kind = :kind)")
+        total = self._one("SELECT count(*) FROM quotes q" + where, p)
+        rows = self._all(
+            'SELECT q.article_id, q.start, q."end", q.text, q.kind, q.speaker_id, q.speaker_name, q.cue,'
+            " json_extract(q.attrs, '$.cue_type') AS cue_type, q.channel, a.outlet, " + _ADATE + " AS date"
+            " FROM quotes q JOIN articles a ON a.id = q.article_id LEFT JOIN article_facts f ON f.article_id = a.id"
+            + where + " ORDER BY a.seq, q.start LIMIT :limit OFFSET :offset", p)
+        return rows, total
+
+    # ------------------------------------------------------------------ stories (built by a later stage)
+    def stories_count(self) -> int | None:
+        if not self.has_table("stories"):
+            return None
+        return self._one("SELECT count(*) FROM stories")
+
+    def stories(self, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int] | None:
+        """Rows of the ``stories`` table as stored, or None when the knowledge base has none."""
+        if not self.has_table("stories"):
+            return None
+        total = self._one("SELECT count(*) FROM stories")
+        return self._all("SELECT * FROM stories LIMIT ? OFFSET ?", (limit, offset)), total
+
+    def story(self, story_id: str) -> dict[str, Any] | None:
+        cols = [r[1] for r in self.conn.execute("SELECT * FROM pragma_table_info('stories')")]
+        if "id" not in cols:
+            return None
+        return _row(self.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone())
+
+    # ------------------------------------------------------------------ search
+    def search(self, q: str, *, kind: str = "articles", limit: int, offset: int, date_from: str | None = None,
+               date_to: str | None = None, outlet: str | None = None, actor: str | None = None,
+               ) -> tuple[list[dict[str, Any]], int]:
+        return self._search.search(q, kind=kind, limit=limit, offset=offset, date_from=date_from,
+                                   date_to=date_to, outlet=outlet, actor=actor)
+
+    def ensure_search_index(self) -> Path:
+        return self._search.ensure()
+
+
+# ---------------------------------------------------------------------- the FTS5 search file
+_SEARCH_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs (rowid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, title TEXT, outlet TEXT, date TEXT,
+                   url TEXT, n_copies INTEGER NOT NULL);
+CREATE TABLE doc_actors (article_id TEXT NOT NULL, actor_id TEXT NOT NULL, PRIMARY KEY (actor_id, article_id))
+  WITHOUT ROWID;
+CREATE TABLE quote_rows (rowid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, start INTEGER NOT NULL,
+                         "end" INTEGER NOT NULL, kind TEXT, speaker_id TEXT, speaker_name TEXT, outlet TEXT,
+                         date TEXT, title TEXT);
+CREATE VIRTUAL TABLE docs_fts USING fts5(title, text, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE quotes_fts USING fts5(text, speaker, tokenize = 'unicode61 remove_diacritics 2');
+"""
+SEARCH_VERSION = "1"
+# snippet markers: control characters that cannot survive in stored text unescaped; the page escapes the
+# snippet and only then turns the markers into <mark> elements
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+
+
+class SearchIndex:
+    def __init__(self, q: Queries, path: str | os.PathLike[str] | None):
+        self.q = q
+        self.path = Path(path) if path else Path(str(q.db) + ".search")
+        self._lock = threading.Lock()
+        self._stamp: str | None = None
+        self._local = threading.local()
+
+    def _db_stamp(self) -> str:
+        parts = [SEARCH_VERSION]
+        for p in (self.q.db, Path(str(self.q.db) + "-wal")):
+            try:
+                st = p.stat()
+                parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append("-")
+        return "|".join(parts)
+
+    def _stored_stamp(self, path: Path) -> str | None:
+        if not path.exists():
+            return None
+        try:
+            with sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True) as c:
+                row = c.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+            return row[0] if row else None
+        except sqlite3.DatabaseError:
+            return None
+
+    def ensure(self) -> Path:
+        """The search file, (re)built if the database changed since it was built."""
+        stamp = self._db_stamp()
+        if stamp == self._stamp:
+            return self.path
+        with self._lock:
+            stamp = self._db_stamp()
+            if stamp == self._stamp:
+                return self.path
+            if self._stored_stamp(self.path) != stamp:
+                try:
+                    self._build(self.path, stamp)
+                except OSError:
+                    # the database's folder is not writable: keep the index in the temp folder instead
+                    import hashlib
+
+                    key = hashlib.sha1(str(self.q.db.resolve()).encode()).hexdigest()[:16]
+                    self.path = Path(tempfile.gettempdir()) / f"storyline-{key}.search"
+                    if self._stored_stamp(self.path) != stamp:
+                        self._build(self.path, stamp)
+            self._stamp = stamp
+            self._local = threading.local()  # reconnect every thread to the new file
+        return self.path
+
+    def _build(self, path: Path, stamp: str) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            out = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                out.execute("PRAGMA journal_mode = OFF")
+                out.execute("PRAGMA synchronous = OFF")
+                out.execute("BEGIN")
+                for stmt in _SEARCH_SCHEMA.split(";"):
+                    if stmt.strip():
+                        out.execute(stmt)
+                src = Store(self.q.db, create=False, readonly=True)
+                try:
+                    self._fill(src.conn, out)
+                finally:
+                    src.close()
+                out.execute("INSERT INTO meta VALUES ('stamp', ?)", (stamp,))
+                out.execute("COMMIT")
+                out.execute("INSERT INTO docs_fts(docs_fts) VALUES ('optimize')")
+                out.execute("INSERT INTO quotes_fts(quotes_fts) VALUES ('optimize')")
+            finally:
+                out.close()
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @staticmethod
+    def _fill(src: sqlite3.Connection, out: sqlite3.Connection) -> None:
+        # canonical articles only: a duplicate group is one hit (n_copies says how many copies it has)
+        rows = src.execute(
+            "SELECT a.seq, a.id, a.title, a.outlet, " + _ADATE + ", a.url,"
+            " (SELECT count(*) FROM articles c WHERE c.duplicate_of = a.id), a.text" + _ARTICLE_FROM
+            + " WHERE a.duplicate_of IS NULL ORDER BY a.seq")
+        for seq, aid, title, outlet, date, url, n_copies, text in rows:
+            out.execute("INSERT INTO docs VALUES (?,?,?,?,?,?,?)", (seq, aid, title, outlet, date, url, n_copies))
+            out.execute("INSERT INTO docs_fts(rowid, title, text) VALUES (?,?,?)", (seq, title or "", text))
+        out.executemany("INSERT OR IGNORE INTO doc_actors VALUES (?, ?)", src.execute(
+            "SELECT DISTINCT m.article_id, m.actor_id FROM mentions m JOIN articles a ON a.id = m.article_id"
+            " WHERE a.duplicate_of IS NULL"))
+        rows = src.execute(
+            'SELECT q.article_id, q.start, q."end", q.kind, q.speaker_id, q.speaker_name, a.outlet, ' + _ADATE
+            + ", a.title, q.text" + " FROM quotes q JOIN articles a ON a.id = q.article_id"
+            " LEFT JOIN article_facts f ON f.article_id = a.id WHERE a.duplicate_of IS NULL ORDER BY a.seq, q.start")
+        for i, (aid, start, end, kind, sid, sname, outlet, date, title, text) in enumerate(rows, 1):
+            out.execute("INSERT INTO quote_rows VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (i, aid, start, end, kind, sid, sname, outlet, date, title))
+            out.execute("INSERT INTO quotes_fts(rowid, text, speaker) VALUES (?,?,?)", (i, text, sname or ""))
+
+    def _conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+            c.row_factory = sqlite3.Row
+            self._local.conn = c
+        return c
+
+    _DOCS_WHERE = (" WHERE docs_fts MATCH :q AND (:outlet IS NULL OR d.outlet = :outlet)"
+                   " AND (:date_from IS NULL OR d.date >= :date_from) AND (:date_to IS NULL OR d.date <= :date_to)"
+                   " AND (:actor IS NULL OR EXISTS (SELECT 1 FROM doc_actors x WHERE x.actor_id = :actor"
+                   " AND x.article_id = d.article_id))")
+    _QUOTES_WHERE = (" WHERE quotes_fts MATCH :q AND (:outlet IS NULL OR r.outlet = :outlet)"
+                     " AND (:date_from IS NULL OR r.date >= :date_from) AND (:date_to IS NULL OR r.date <= :date_to)"
+                     " AND (:actor IS NULL OR r.speaker_id = :actor)")
+
+    def search(self, q: str, *, kind: str, limit: int, offset: int, date_from: str | None, date_to: str | None,
+               outlet: str | None, actor: str | None) -> tuple[list[dict[str, Any]], int]:
+        if kind not in SEARCH_KINDS:
+            raise UsageError(f"unknown search kind {kind!r}", hint="use kind=articles or kind=quotes")
+        self.ensure()
+        p = {"q": q, "outlet": outlet, "date_from": date_from, "date_to": date_to, "actor": actor,
+             "limit": limit, "offset": offset, "mo": MARK_OPEN, "mc": MARK_CLOSE}
+        c = self._conn()
+        try:
+            if kind == "articles":
+                frm = " FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
+                total = c.execute("SELECT count(*)" + frm + self._DOCS_WHERE, p).fetchone()[0]
+                rows = [dict(r) for r in c.execute(
+                    "SELECT d.article_id, d.title, d.outlet, d.date, d.url, d.n_copies,"
+                    " snippet(docs_fts, 1, :mo, :mc, ' … ', 24) AS snippet, round(bm25(docs_fts), 3) AS score"
+                    + frm + self._DOCS_WHERE + " ORDER BY bm25(docs_fts), d.rowid LIMIT :limit OFFSET :offset", p)]
+            else:
+                frm = " FROM quotes_fts JOIN quote_rows r ON r.rowid = quotes_fts.rowid"
+                total = c.execute("SELECT count(*)" + frm + self._QUOTES_WHERE, p).fetchone()[0]
+                rows = [dict(r) for r in c.execute(
+                    'SELECT r.article_id, r.start, r."end", r.kind, r.speaker_id, r.speaker_name, r.outlet, r.date,'
+                    " r.title, snippet(quotes_fts, 0, :mo, :mc, ' … ', 40) AS snippet,"
+                    " round(bm25(quotes_fts), 3) AS score" + frm + self._QUOTES_WHERE
+                    + " ORDER BY bm25(quotes_fts), r.rowid LIMIT :limit OFFSET :offset", p)]
+        except sqlite3.OperationalError as exc:
+            msg = str(exc)
+            # the query is the only user input in these statements: anything but an I/O or schema problem is
+            # SQLite refusing the MATCH expression (syntax error, unknown column, unterminated string, …)
+            if any(w in msg for w in ("locked", "busy", "disk", "no such table", "unable to open", "interrupted")):
+                raise
+            raise FtsQueryError(f"cannot parse the search query {q!r} ({msg})") from None
+        return rows, total
+
