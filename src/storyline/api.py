@@ -99,6 +99,18 @@ class KnowledgeBase:
             df = df[df["recipient_id"] == recipient]
         return df.reset_index(drop=True)
 
+    def stories(self) -> Any:
+        """Stories (id, arc_id, title, date span, n_articles, n_outlets, …) as a DataFrame."""
+        return self.dataframe("stories")
+
+    def story_members(self) -> Any:
+        """Which article belongs to which story (story_id, article_id, outlet, published, is_copy)."""
+        return self.dataframe("story_members")
+
+    def arcs(self) -> Any:
+        """Arcs: stories linked by the actor pairs of their events."""
+        return self.dataframe("arcs")
+
     def actor(self, actor_id: str) -> dict[str, Any] | None:
         return self.store.actor_row(actor_id)
 
@@ -199,6 +211,19 @@ def split_actor(db: str | os.PathLike[str], src: str, aliases: Sequence[str], ne
         return res
 
 
+def edit_stories(db: str | os.PathLike[str], op: str, items: Sequence[str]) -> int:
+    """Merge stories (``op="merge"``, two or more story ids) or split articles off into a new story
+    (``op="split"``, article ids). The edit is kept and replayed after every later run. Returns the
+    number of stories after the edit."""
+    from .engines.local import rebuild_stories
+    from .stories.cluster import edit
+
+    e = edit(op, items)
+    with _writable(db) as store:
+        store.record_story_edit(e.op, e.to_dict())
+        return rebuild_stories(store)
+
+
 def analyse(db: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> int:
     """Run the facts stage over stored articles whose facts are missing or stale; returns how many."""
     with _writable(db) as store:
@@ -212,6 +237,9 @@ def _reanalyse(store: Store, progress: ProgressFn | None) -> int:
     n = run_facts(store, Stats(), None, progress)
     if n:
         _rebuild_events(store)
+        from .engines.local import rebuild_stories
+
+        rebuild_stories(store)
     return n
 
 

@@ -124,6 +124,7 @@ def _print_run(report: api.RunReport, db: Path) -> None:
     table.add_row("time expressions", str(s["timexes"]))
     table.add_row("quotes", str(s["quotes"]))
     table.add_row("events: new / all (mentions)", f"{s['new_events']} / {s['events']} ({s['event_mentions']})")
+    table.add_row("stories / arcs", f"{s['stories']} / {s['arcs']}")
     out.print(table)
     if 0 < s["articles"] <= 20:  # a small knowledge base: show what is in it
         arts = Table(title="articles", title_justify="left")
@@ -329,6 +330,46 @@ def actors_split(src: str = typer.Argument(..., help="Actor id to split."),
     """Give SRC's mentions written as one of the --alias names to a new actor NEW_ID."""
     res = api.split_actor(db, src, alias, new_id, name)
     out.print(f"split {new_id} off {src}: {res['mentions']} mention(s), {res['quotes']} quote speaker(s) moved")
+
+
+stories_app = typer.Typer(help="List and edit stories (merge, split).", no_args_is_help=True)
+app.add_typer(stories_app, name="stories")
+
+
+@stories_app.command("list")
+def stories_list(db: Path = DB_OPTION, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Stories of the knowledge base with their members."""
+    with api.open_kb(db) as kb:
+        stories = list(kb.rows("stories"))
+        members: dict[str, list[dict]] = {}
+        for m in kb.rows("story_members"):
+            members.setdefault(m["story_id"], []).append(m)
+    if as_json:
+        out.print_json(json.dumps([{**s, "members": members.get(s["id"], [])} for s in stories]))
+        return
+    for s in stories:
+        span = " – ".join(dict.fromkeys(d for d in (s["date_start"], s["date_end"]) if d)) or "undated"
+        out.print(f"[bold]{s['id']}[/] {s['title']} ({span}; {s['n_articles']} articles, {s['n_outlets']} outlets, "
+                  f"arc {s['arc_id'] or '-'})", highlight=False)
+        for m in members.get(s["id"], []):
+            copy = " (copy)" if m["is_copy"] else ""
+            out.print(f"    {m['article_id']} {m['published'] or '':10} {m['outlet'] or '?'}{copy}", highlight=False)
+
+
+@stories_app.command("merge")
+def stories_merge(story_ids: list[str] = typer.Argument(..., help="Two or more story ids."),
+                  db: Path = DB_OPTION) -> None:
+    """Merge stories into one (kept across re-runs)."""
+    n = api.edit_stories(db, "merge", story_ids)
+    out.print(f"merged {len(story_ids)} stories; {n} stories now")
+
+
+@stories_app.command("split")
+def stories_split(article_ids: list[str] = typer.Argument(..., help="Articles that form a new story."),
+                  db: Path = DB_OPTION) -> None:
+    """Move articles out of their stories into a new story of their own (kept across re-runs)."""
+    n = api.edit_stories(db, "split", article_ids)
+    out.print(f"split {len(article_ids)} article(s) into a new story; {n} stories now")
 
 
 def _click_exceptions():  # type: ignore[no-untyped-def]

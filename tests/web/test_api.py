@@ -74,7 +74,7 @@ def test_stats_match_the_store(client: TestClient, kb_db: Path) -> None:
     assert s["rejects"] == summary["rejects"]
     assert s["quotes"] == summary["quotes"] > 0
     assert s["events"] == summary["events"] > 0
-    assert s["stories"] is None
+    assert s["stories"] == summary["stories"] >= 3
     assert sum(v["n"] for v in s["volume"]) == summary["canonical_articles"]
 
 
@@ -205,21 +205,21 @@ def test_the_knowledge_base_is_not_written(kb_db: Path, tmp_path: Path) -> None:
         c.app.state.queries.conn.execute("DELETE FROM articles")
 
 
-def test_stories_empty_state_then_rows(kb_db: Path, tmp_path: Path, client: TestClient) -> None:
+def test_stories_api_and_empty_state(kb_db: Path, tmp_path: Path, client: TestClient) -> None:
     r = client.get("/api/stories").json()
-    assert r == {"available": False, "message": "stories are not built yet", "total": 0, "limit": 50, "offset": 0,
-                 "next_offset": None, "items": []}
-    assert client.get("/api/stories/s1").status_code == 404
-    db = tmp_path / "stories.db"
+    assert r["available"] is True and r["total"] >= 3
+    first = r["items"][0]
+    assert {"id", "title", "date_start", "date_end", "n_articles", "n_outlets", "arc_id"} <= set(first)
+    one = client.get(f"/api/stories/{first['id']}").json()
+    assert one["members"] and one["key_actors"] is not None
+    assert client.get("/api/stories/st-nope").status_code == 404
+    db = tmp_path / "nostories.db"
     shutil.copy(kb_db, db)
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE stories (id TEXT PRIMARY KEY, title TEXT)")
-        conn.execute("INSERT INTO stories VALUES ('s1', 'Belarus and China <b>deepen</b> ties')")
+    with sqlite3.connect(db) as conn:  # a knowledge base whose stories were never built
+        conn.execute("DELETE FROM stories")
     c = TestClient(create_app(db, allowed_hosts={"testserver"}))
-    r = c.get("/api/stories").json()
-    assert r["available"] is True and r["items"] == [{"id": "s1", "title": "Belarus and China <b>deepen</b> ties"}]
-    assert c.get("/api/stories/s1").json()["id"] == "s1"
-    assert c.get("/api/stats").json()["stories"] == 1
+    assert c.get("/api/stories").json()["total"] == 0
+    assert "No stories in this knowledge base" in c.get("/stories").text
 
 
 def test_exports_stream_every_format(client: TestClient, kb_db: Path) -> None:

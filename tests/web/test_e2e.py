@@ -101,8 +101,20 @@ def no_alert(driver: webdriver.Chrome) -> None:
 def test_browse_article_actor_and_search(base_url: str, browser: webdriver.Chrome) -> None:
     browser.get(base_url + "/")
     assert browser.title.startswith("Home")
-    assert "stories are not built yet" in browser.find_element(By.ID, "stories-empty").text
     shot(browser, "01-home")
+
+    # the example corpus's story page, from the home page's story list, then on to one of its actors
+    story = next(a for a in browser.find_elements(By.CSS_SELECTOR, "#home-stories a")
+                 if a.text.startswith("Putin, Xi Hail"))
+    story.click()
+    assert browser.find_element(By.ID, "story-title").text.startswith("Putin, Xi Hail")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#story-members a[href^='/article/']")) == 2
+    shot(browser, "00-story")
+    actor = next(a for a in browser.find_elements(By.CSS_SELECTOR, "a.actor-link") if "Putin" in a.text)
+    actor.click()
+    assert "Putin" in browser.find_element(By.TAG_NAME, "h1").text
+    shot(browser, "00-story-actor")
+    browser.get(base_url + "/")
 
     # open the Moscow Times article from the home page's list
     link = next(a for a in browser.find_elements(By.CSS_SELECTOR, "ul.articles a")

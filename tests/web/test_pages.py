@@ -68,12 +68,12 @@ def assert_inert(html: str) -> Page:
     return p
 
 
-def test_home_shows_stats_latest_and_the_stories_empty_state(client: TestClient) -> None:
+def test_home_shows_stats_latest_and_stories(client: TestClient) -> None:
     r = client.get("/")
     assert r.status_code == 200
     p = assert_inert(r.text)
     body = " ".join(p.body)
-    assert "stories are not built yet" in body
+    assert "Putin, Xi Hail Lukashenko" in body and 'href="/story/st' in r.text
     for label in ("articles", "duplicates", "rejects", "actors", "quotes", "events"):
         assert label in body
     links = [a.get("href") for t, a in p.tags if t == "a"]
@@ -136,7 +136,7 @@ def test_actor_page(client: TestClient) -> None:
 def test_outlet_pages(client: TestClient) -> None:
     r = client.get("/outlet/The Moscow Times")
     assert r.status_code == 200 and r.text.count('href="/article/') >= 2
-    assert "Stories covered and framing terms: stories are not built yet" in r.text
+    assert "Stories covered:" in r.text and 'href="/story/st' in r.text
     assert client.get("/outlet/Nobody Daily").status_code == 404
     assert "The Moscow Times" in client.get("/outlets").text
 
@@ -157,11 +157,19 @@ def test_search_page_results_filters_and_errors(client: TestClient) -> None:
     assert client.get("/search").status_code == 200
 
 
-def test_stories_pages_show_the_empty_state(client: TestClient) -> None:
+def test_story_pages(client: TestClient) -> None:
     r = client.get("/stories")
-    assert r.status_code == 200 and "stories are not built yet" in r.text
-    r = client.get("/story/anything")
-    assert r.status_code == 404 and "stories are not built yet" in r.text
+    assert r.status_code == 200 and r.text.count('href="/story/st') >= 3
+    story = next(h for h in re.findall(r'href="(/story/st[^"]+)"', r.text))
+    r = client.get("/stories")
+    election = re.search(r'href="(/story/st[^"]+)">Putin, Xi Hail', r.text).group(1)
+    r = client.get(election)
+    assert r.status_code == 200 and 'id="story-members"' in r.text
+    assert r.text.count('href="/article/') >= 2 and "copy" in r.text
+    assert "/actor/per%3Avladimir-putin" in r.text
+    assert "Arc:" in r.text
+    assert client.get(story).status_code == 200
+    assert client.get("/story/st-nope").status_code == 404
 
 
 def test_errors_are_pages_not_tracebacks(client: TestClient) -> None:

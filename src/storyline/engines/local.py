@@ -122,6 +122,7 @@ def run(
                     store.invalidate_facts()
                 run_facts(store, stats, report, progress, batch_size=opts.facts_batch, coder=coder)
                 rebuild_events(store, stats)
+                rebuild_stories(store, stats)
             status = "done"
         finally:
             report.stats = stats.as_dict()
@@ -353,6 +354,51 @@ def rebuild_events(store: Store, stats: Stats | None = None) -> int:
         stats.inc("events", "events", len(events))
         stats.inc("events", "new_events", sum(e.is_new for e in events))
     return len(events)
+
+
+def rebuild_stories(store: Store, stats: Stats | None = None) -> int:
+    """Cluster articles into stories (cross-document). Incremental: the clusterer's state is kept in the
+    knowledge base and only articles it has not seen are added; the user's story edits are replayed on
+    top; records and arcs are rebuilt. Returns the number of stories."""
+    from ..stories.cluster import (StoryEdit, StoryIndex, StoryStateError, apply_edits, build_arcs, build_story,
+                                   canonical_order, story_dyads)
+    from ..stories.inputs import storydocs_from_rows
+    from ..store.export import iter_rows
+
+    docs = storydocs_from_rows(iter_rows(store, "articles"), iter_rows(store, "mentions"),
+                               iter_rows(store, "event_mentions"), iter_rows(store, "timexes"))
+    by_id = {d.id: d for d in docs}
+    index = None
+    state = store.story_state()
+    if state:
+        try:
+            index = StoryIndex.from_bytes(state)
+        except StoryStateError:
+            index = None  # a corrupt or foreign cache: rebuilt below
+    if index is not None and not set(index.assignment()) <= set(by_id):
+        index = None  # articles were removed from the knowledge base: start over
+    if index is None:
+        index = StoryIndex.rebuild(docs)
+        added = len(docs)
+    else:
+        new = sorted((d for d in docs if index.story_of(d.id) is None), key=canonical_order)
+        index.add_many(new)
+        added = len(new)
+    assignment, _warnings = apply_edits(index.assignment(), [StoryEdit.from_dict(e) for e in store.story_edits()])
+    members: dict[str, list[Any]] = {}
+    for article_id, story_id in assignment.items():
+        members.setdefault(story_id, []).append(by_id[article_id])
+    records = {sid: build_story(sid, ms) for sid, ms in members.items()}
+    arcs = build_arcs({sid: story_dyads(ms) for sid, ms in members.items()})
+    for arc in arcs:
+        for sid in arc.story_ids:
+            records[sid].arc_id = arc.id
+    store.replace_stories(sorted(records.values(), key=lambda r: r.id), arcs, index.to_bytes())
+    if stats is not None:
+        stats.inc("stories", "articles_added", added)
+        stats.inc("stories", "stories", len(records))
+        stats.inc("stories", "arcs", len(arcs))
+    return len(records)
 
 
 def referenced_actors(articles: Sequence[Article], registry: Any) -> list[Any]:

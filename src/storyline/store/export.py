@@ -118,10 +118,29 @@ EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
          "n_conflict", "n_sources", "event_ids"],
         {"event_ids"},
     ),
+    "stories": (
+        "SELECT s.id, s.arc_id, s.title, s.date_start, s.date_end, s.n_articles, s.n_outlets, s.n_independent,"
+        " s.n_copies, s.first_report, s.latest_report, s.key_actors, s.key_events FROM stories s"
+        " ORDER BY ifnull(s.date_end, ''), s.id",
+        ["id", "arc_id", "title", "date_start", "date_end", "n_articles", "n_outlets", "n_independent", "n_copies",
+         "first_report", "latest_report", "key_actors", "key_events"],
+        {"key_actors", "key_events"},
+    ),
+    "story_members": (
+        "SELECT m.story_id, m.article_id, m.outlet, m.published, m.is_copy, a.title FROM story_members m"
+        " JOIN articles a ON a.id = m.article_id ORDER BY m.story_id, ifnull(m.published, ''), m.article_id",
+        ["story_id", "article_id", "outlet", "published", "is_copy", "title"],
+        set(),
+    ),
+    "arcs": (
+        "SELECT id, title, story_ids, key_actors FROM arcs ORDER BY id",
+        ["id", "title", "story_ids", "key_actors"],
+        {"story_ids", "key_actors"},
+    ),
 }
 FORMATS = ("jsonl", "csv", "parquet", "plover", "gdelt")
 EVENT_FORMATS = ("plover", "gdelt")  # only for the events table
-_BOOL_COLUMNS = {"is_canonical", "negated", "hypothetical", "future", "historical", "is_new", "reported_in_quote"}
+_BOOL_COLUMNS = {"is_copy", "is_canonical", "negated", "hypothetical", "future", "historical", "is_new", "reported_in_quote"}
 
 
 def iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
@@ -208,7 +227,7 @@ def parquet_schema(table: str) -> Any:
         "intensity": pa.float64(), "trigger_start": pa.int64(), "trigger_end": pa.int64(),
         "location_start": pa.int64(), "location_end": pa.int64(), "n_sources": pa.int64(), "n_events": pa.int64(),
         "intensity_sum": pa.float64(), "intensity_mean": pa.float64(), "n_cooperation": pa.int64(),
-        "n_conflict": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
+        "n_conflict": pa.int64(), "n_outlets": pa.int64(), "n_independent": pa.int64(), "n_copies": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
     }
     _, columns, json_cols = EXPORTS[table]
     # JSON-typed columns are stored as JSON strings in Parquet (stable schema for Dask/Spark/DuckDB)

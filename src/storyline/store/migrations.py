@@ -278,6 +278,53 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        4,
+        "stories: story clusters, their members, arcs, user edits, clusterer state",
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            arc_id TEXT,
+            title TEXT NOT NULL,
+            date_start TEXT,
+            date_end TEXT,
+            n_articles INTEGER NOT NULL,
+            n_outlets INTEGER NOT NULL,     -- distinct outlets of independent reports
+            n_independent INTEGER NOT NULL, -- articles counting duplicate groups once
+            n_copies INTEGER NOT NULL,      -- members that are duplicates/syndicated copies
+            first_report TEXT,
+            latest_report TEXT,
+            key_actors TEXT NOT NULL,       -- JSON list of actor ids, most central first
+            key_events TEXT NOT NULL,       -- JSON list of event ids
+            attrs TEXT NOT NULL DEFAULT '{}'
+        ) WITHOUT ROWID;
+        CREATE TABLE story_members (
+            article_id TEXT PRIMARY KEY,
+            story_id TEXT NOT NULL,
+            outlet TEXT,
+            published TEXT,
+            is_copy INTEGER NOT NULL        -- a later copy of a duplicate group already in the story
+        ) WITHOUT ROWID;
+        CREATE INDEX story_members_story ON story_members(story_id);
+        CREATE TABLE arcs (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            story_ids TEXT NOT NULL,        -- JSON list
+            key_actors TEXT NOT NULL        -- JSON list
+        ) WITHOUT ROWID;
+        CREATE TABLE story_edits (
+            id INTEGER PRIMARY KEY,
+            op TEXT NOT NULL,               -- merge | split
+            args TEXT NOT NULL,             -- JSON
+            applied_at TEXT NOT NULL
+        );
+        -- the incremental clusterer's state (a rebuildable cache: dropped, it is rebuilt from the articles)
+        CREATE TABLE story_state (
+            key TEXT PRIMARY KEY,
+            data BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

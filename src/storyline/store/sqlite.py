@@ -440,6 +440,47 @@ class Store:
                            json.dumps(_role_ids(roles["recipients"])), article_id, seq))
         return n
 
+    # ---------------------------------------------------------------- stories (cross-document)
+    def story_state(self) -> bytes | None:
+        row = self.conn.execute("SELECT data FROM story_state WHERE key = 'index'").fetchone()
+        return bytes(row[0]) if row else None
+
+    def story_edits(self) -> list[dict[str, Any]]:
+        return [json.loads(r[0]) for r in self.conn.execute("SELECT args FROM story_edits ORDER BY id")]
+
+    def record_story_edit(self, op: str, args: dict[str, Any]) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO story_edits (op, args, applied_at) VALUES (?,?,?)",
+                      (op, json.dumps(args), _now()))
+
+    def replace_stories(self, records: Sequence[Any], arcs: Sequence[Any], state: bytes | None) -> None:
+        """Store story records (:func:`storyline.stories.cluster.build_story`), arcs and the clusterer state."""
+        with self.transaction() as c:
+            for table in ("stories", "story_members", "arcs"):
+                c.execute(f"DELETE FROM {table}")  # table from a fixed list
+            for r in records:
+                c.execute(
+                    "INSERT INTO stories (id, arc_id, title, date_start, date_end, n_articles, n_outlets,"
+                    " n_independent, n_copies, first_report, latest_report, key_actors, key_events, attrs)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (r.id, r.arc_id, r.title, _iso(r.date_start), _iso(r.date_end), r.n_articles, r.n_outlets,
+                     r.n_independent, r.n_copies, r.first_report, r.latest_report,
+                     json.dumps([a for a, _ in r.key_actors]),
+                     json.dumps([[k[0], list(k[1]), list(k[2]), _iso(k[3]), n] for k, n in r.key_events], default=str),
+                     json.dumps({"title_source": r.title_source, "outlets": r.outlets})),
+                )
+                c.executemany(
+                    "INSERT OR REPLACE INTO story_members (article_id, story_id, outlet, published, is_copy)"
+                    " VALUES (?,?,?,?,?)",
+                    [(m.article_id, r.id, m.outlet, _iso(m.published), int(m.is_copy)) for m in r.members],
+                )
+            for arc in arcs:
+                c.execute("INSERT INTO arcs (id, title, story_ids, key_actors) VALUES (?,?,?,?)",
+                          (arc.id, " – ".join("/".join(d) for d in arc.dyads[:3]) or arc.id,
+                           json.dumps(arc.story_ids), json.dumps([list(d) for d in arc.dyads])))
+            if state is not None:
+                c.execute("INSERT OR REPLACE INTO story_state (key, data) VALUES ('index', ?)", (state,))
+
     # ---------------------------------------------------------------- actor edits
     def actor_edits(self) -> list[tuple[str, dict[str, Any]]]:
         return [(r["op"], json.loads(r["args"])) for r in
@@ -563,6 +604,8 @@ class Store:
             "quotes": c.execute("SELECT count(*) FROM quotes").fetchone()[0],
             "event_mentions": c.execute("SELECT count(*) FROM event_mentions").fetchone()[0],
             "events": c.execute("SELECT count(*) FROM events").fetchone()[0],
+            "stories": c.execute("SELECT count(*) FROM stories").fetchone()[0],
+            "arcs": c.execute("SELECT count(*) FROM arcs").fetchone()[0],
             "new_events": c.execute("SELECT count(*) FROM events WHERE negated + hypothetical + future + historical = 0"
                                     ).fetchone()[0],
         }
@@ -605,7 +648,11 @@ class Store:
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
            "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits",
-           "events", "event_mentions"}
+           "events", "event_mentions", "stories", "story_members", "arcs", "story_edits"}
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def _role_ids(roles: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
     for r in roles:

@@ -221,8 +221,9 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
         if o is None:
             raise NotFound(f"no outlet named {name!r}", hint="outlets are listed at /outlets")
         rows, total = q.articles(limit=PAGE, offset=(page_no - 1) * PAGE, outlet=name)
+        covered = q.stories(limit=50, offset=0, outlet=name)
         return page("outlet.html", request, o=o, rows=rows, total=total, page_no=page_no, pages=_pages(total),
-                    params={})
+                    params={}, stories=covered[0] if covered else [])
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q_: str | None = Query(None, alias="q", max_length=MAX_SEARCH_CHARS),
@@ -369,7 +370,7 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
             return {"available": False, "message": STORIES_MISSING, **_page(0, limit, offset, [])}
         return {"available": True, **_page(res[1], limit, offset, res[0])}
 
-    @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story, as stored")
+    @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story: members, key actors, events, quotes, arc")
     def api_story(story_id: str) -> dict[str, Any]:
         if not q.has_table("stories"):
             raise NotFound(STORIES_MISSING, hint="build stories first; /api/stories says when they exist")

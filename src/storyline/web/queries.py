@@ -352,18 +352,58 @@ class Queries:
             return None
         return self._one("SELECT count(*) FROM stories")
 
-    def stories(self, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int] | None:
-        """Rows of the ``stories`` table as stored, or None when the knowledge base has none."""
+    _STORY_COLS = ("s.id, s.title, s.date_start, s.date_end, s.n_articles, s.n_outlets, s.n_independent,"
+                   " s.n_copies, s.arc_id, s.first_report, s.latest_report")
+
+    def stories(self, *, limit: int, offset: int, outlet: str | None = None,
+                ) -> tuple[list[dict[str, Any]], int] | None:
+        """Stories, largest and latest first (optionally those an outlet reported), or None when the
+        knowledge base has no stories table."""
         if not self.has_table("stories"):
             return None
-        total = self._one("SELECT count(*) FROM stories")
-        return self._all("SELECT * FROM stories LIMIT ? OFFSET ?", (limit, offset)), total
+        where = (" WHERE (:outlet IS NULL OR EXISTS (SELECT 1 FROM story_members m WHERE m.story_id = s.id"
+                 " AND m.outlet = :outlet))")
+        p = {"outlet": outlet, "limit": limit, "offset": offset}
+        total = self._one("SELECT count(*) FROM stories s" + where, p)
+        rows = self._all("SELECT " + self._STORY_COLS + " FROM stories s" + where
+                         + " ORDER BY s.n_independent DESC, ifnull(s.date_end, '') DESC, s.id LIMIT :limit OFFSET :offset",
+                         p)
+        return rows, total
 
     def story(self, story_id: str) -> dict[str, Any] | None:
-        cols = [r[1] for r in self.conn.execute("SELECT * FROM pragma_table_info('stories')")]
-        if "id" not in cols:
+        """One story with its members (by date and outlet), key actors, events, quotes and arc."""
+        if not self.has_table("stories"):
             return None
-        return _row(self.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone())
+        st = _row(self.conn.execute("SELECT " + self._STORY_COLS + ", s.key_actors FROM stories s WHERE s.id = ?",
+                                    (story_id,)).fetchone())
+        if st is None:
+            return None
+        key = _loads(st.pop("key_actors")) or []
+        names = self.actor_names(set(key))
+        st["key_actors"] = [{"id": i, "name": names.get(i, i)} for i in key]
+        st["members"] = self._all(
+            "SELECT m.article_id AS id, m.outlet, m.is_copy, a.title, a.duplicate_of, " + _ADATE + " AS date"
+            " FROM story_members m JOIN articles a ON a.id = m.article_id"
+            " LEFT JOIN article_facts f ON f.article_id = a.id WHERE m.story_id = ?"
+            " ORDER BY (date IS NULL), date, m.outlet, m.article_id", (story_id,))
+        st["events"] = self._events_out(self._all(
+            "SELECT DISTINCT " + self._EVENT_COLS + " FROM events e JOIN event_mentions em ON em.event_id = e.id"
+            " JOIN story_members m ON m.article_id = em.article_id WHERE m.story_id = ?"
+            " ORDER BY (e.negated + e.hypothetical + e.future + e.historical) > 0, e.n_sources DESC,"
+            " (e.date IS NULL), e.date, e.id LIMIT 100", (story_id,)))
+        st["quotes"] = self._all(
+            "SELECT q.article_id, q.text, q.kind, q.speaker_id, q.speaker_name, q.cue, q.channel, a.outlet"
+            " FROM quotes q JOIN story_members m ON m.article_id = q.article_id JOIN articles a ON a.id = q.article_id"
+            " WHERE m.story_id = ? AND m.is_copy = 0 AND q.kind != 'partial' ORDER BY q.article_id, q.start LIMIT 100",
+            (story_id,))
+        arc = _row(self.conn.execute("SELECT id, title, story_ids FROM arcs WHERE id = ?",
+                                     (st["arc_id"],)).fetchone()) if st["arc_id"] else None
+        if arc is not None:
+            ids = [i for i in _loads(arc["story_ids"]) if i != story_id]
+            arc["stories"] = [self._all("SELECT id, title, date_start, date_end FROM stories WHERE id = ?", (i,))[0]
+                              for i in ids[:50]]
+        st["arc"] = arc
+        return st
 
     # ------------------------------------------------------------------ search
     def search(self, q: str, *, kind: str = "articles", limit: int, offset: int, date_from: str | None = None,

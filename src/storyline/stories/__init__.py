@@ -1,0 +1,1 @@
+"""Stories: one real-world event across many articles (clustering, records, arcs, edits)."""

@@ -1,0 +1,95 @@
+"""Stories in the knowledge base: built by `run`, incremental, edits replayed, exported."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from storyline import api
+from storyline.engines.local import run
+from storyline.store import Store
+from storyline.store.export import iter_rows
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "belarus-china"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    db = tmp_path_factory.mktemp("stories") / "kb.db"
+    run([EXAMPLES], db)
+    return db
+
+
+def _tables(db):
+    with Store(db) as s:
+        arts = {a["source_id"][:3]: a["id"] for a in iter_rows(s, "articles")}
+        members = {m["article_id"]: m for m in iter_rows(s, "story_members")}
+        return arts, members, list(iter_rows(s, "stories")), list(iter_rows(s, "arcs"))
+
+
+def test_example_corpus_stories_and_arc(built):
+    arts, members, stories, arcs = _tables(built)
+    story = {k: members[v]["story_id"] for k, v in arts.items()}
+    assert story["000"] == story["001"]
+    assert story["002"] == story["003"]
+    assert len({story["000"], story["002"], story["004"]}) == 3
+    assert len(arcs) == 1 and set(arcs[0]["story_ids"]) == {story["000"], story["002"], story["004"]}
+    election = next(s for s in stories if s["id"] == story["000"])
+    assert election["n_articles"] == 2 and election["n_copies"] == 1 and election["n_outlets"] == 1
+    assert election["date_start"] == "2025-01-27"
+    assert sum(m["is_copy"] for m in members.values()) == 1
+
+
+def test_rerun_adds_nothing_and_keeps_ids(built, tmp_path):
+    db = tmp_path / "kb.db"
+    shutil.copy(built, db)
+    before = _tables(db)
+    report = run([EXAMPLES], db)
+    assert report.stats["stories"]["articles_added"] == 0
+    assert _tables(db) == before
+
+
+def test_new_article_joins_incrementally(built, tmp_path):
+    db = tmp_path / "kb.db"
+    shutil.copy(built, db)
+    extra = tmp_path / "more"
+    extra.mkdir()
+    src = (EXAMPLES / "000_8eefe61f26b0be27.txt").read_text(encoding="utf-8")
+    (extra / "syndicated.txt").write_text(src.replace("By [AFP](#)", "By Reuters staff"), encoding="utf-8")
+    report = run([EXAMPLES, extra], db)
+    assert report.stats["stories"]["articles_added"] == 1
+    arts, members, stories, _ = _tables(db)
+    story_000 = members[arts["000"]]["story_id"]
+    assert sum(m["story_id"] == story_000 for m in members.values()) == 3
+
+
+def test_story_edits_survive_reruns(built, tmp_path):
+    db = tmp_path / "kb.db"
+    shutil.copy(built, db)
+    arts, members, _, _ = _tables(db)
+    s000, s004 = members[arts["000"]]["story_id"], members[arts["004"]]["story_id"]
+    assert api.edit_stories(db, "merge", [s000, s004]) == 2
+    assert api.edit_stories(db, "split", [arts["001"]]) == 3
+    run([EXAMPLES], db)
+    _, members, _, _ = _tables(db)
+    assert members[arts["000"]]["story_id"] == members[arts["004"]]["story_id"]
+    assert members[arts["001"]]["story_id"] not in (members[arts["000"]]["story_id"],)
+
+
+def test_dataframes(built):
+    with api.open_kb(built) as kb:
+        st = kb.stories()
+        assert {"id", "arc_id", "title", "date_start", "date_end", "n_articles", "n_outlets"} <= set(st.columns)
+        sm = kb.story_members()
+        assert {"story_id", "article_id"} <= set(sm.columns) and len(sm) == 5
+        assert len(kb.arcs()) == 1
+
+
+def test_corrupt_story_state_is_rebuilt(built, tmp_path):
+    db = tmp_path / "kb.db"
+    shutil.copy(built, db)
+    before = _tables(db)
+    with Store(db) as s:
+        s.conn.execute("UPDATE story_state SET data = x'00ff'")
+    run([EXAMPLES], db)
+    assert _tables(db) == before
