@@ -282,6 +282,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         4,
         "stories: story clusters, their members, arcs, user edits, clusterer state",
         """
+        CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
         CREATE TABLE stories (
             id TEXT PRIMARY KEY,
             arc_id TEXT,

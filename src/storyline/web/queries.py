@@ -519,9 +519,9 @@ class SearchIndex:
     def _fill(src: sqlite3.Connection, out: sqlite3.Connection) -> None:
         # canonical articles only: a duplicate group is one hit (n_copies says how many copies it has)
         rows = src.execute(
-            "SELECT a.seq, a.id, a.title, a.outlet, " + _ADATE + ", a.url,"
-            " (SELECT count(*) FROM articles c WHERE c.duplicate_of = a.id), a.text" + _ARTICLE_FROM
-            + " WHERE a.duplicate_of IS NULL ORDER BY a.seq")
+            "SELECT a.seq, a.id, a.title, a.outlet, " + _ADATE + ", a.url, ifnull(c.n, 0), a.text" + _ARTICLE_FROM
+            + " LEFT JOIN (SELECT duplicate_of, count(*) AS n FROM articles WHERE duplicate_of IS NOT NULL"
+            " GROUP BY duplicate_of) c ON c.duplicate_of = a.id WHERE a.duplicate_of IS NULL ORDER BY a.seq")
         for seq, aid, title, outlet, date, url, n_copies, text in rows:
             out.execute("INSERT INTO docs VALUES (?,?,?,?,?,?,?)", (seq, aid, title, outlet, date, url, n_copies))
             out.execute("INSERT INTO docs_fts(rowid, title, text) VALUES (?,?,?)", (seq, title or "", text))
