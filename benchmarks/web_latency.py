@@ -10,8 +10,7 @@
    runs here: the benchmark is about serving, not extraction.
 2. Starts `storyline serve` in a subprocess on a free loopback port, warms it up (the first search
    builds the FTS5 cache), then sends R requests per page type from C client threads (http.client,
-   keep-alive) and prints p50/p95/max per page type. Stories are not built yet (issue 5), so the
-   story page is not measured.
+   keep-alive) and prints p50/p95/max per page type. Stories are clustered by the real clusterer.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from corpus import load_paragraphs  # noqa: E402
 
-from storyline.engines.local import rebuild_events  # noqa: E402
+from storyline.engines.local import rebuild_events, rebuild_stories  # noqa: E402
 from storyline.model import Article, Span  # noqa: E402
 from storyline.store import Store  # noqa: E402
 
@@ -99,6 +98,9 @@ def build(db: Path, n: int, seed: int = 7) -> None:
             print(f"\r  built {min(n, start + batch)}/{n} articles ({time.time() - t0:.0f} s)", end="", flush=True)
         print()
         rebuild_events(store)
+        t1 = time.time()
+        n_stories = rebuild_stories(store)
+        print(f"  clustered into {n_stories} stories in {time.time() - t1:.0f} s")
     print(f"  knowledge base ready in {time.time() - t0:.0f} s: {db} ({db.stat().st_size / 1e6:.0f} MB)")
 
 
@@ -175,11 +177,15 @@ def main() -> None:
         print(f"  warm-up search (builds the FTS5 cache): {time.perf_counter() - t:.1f} s, HTTP {status}")
         rng = random.Random(1)
         top = [f"/actor/per:actor-{i}" for i in range(20)]
+        with Store(db, create=False, readonly=True) as st:
+            stories = [r[0] for r in st.query("SELECT id FROM stories ORDER BY n_articles DESC")]
         pages = {
             "home": ["/"] * args.requests,
             "article": [f"/article/a{rng.randrange(args.articles):07d}" for _ in range(args.requests)],
             "actor (top 20)": [rng.choice(top) for _ in range(args.requests)],
             "actor (random)": [f"/actor/per:actor-{rng.randrange(5000)}" for _ in range(args.requests)],
+            "story (largest 20)": [f"/story/{rng.choice(stories[:20])}" for _ in range(args.requests)],
+            "story (random)": [f"/story/{rng.choice(stories)}" for _ in range(args.requests)],
             "search": [f"/search?q={urllib.parse.quote(w)}" for w in rng.choices(
                 ["government", "president", "election", "minister", "police", "economy", "talks", "war",
                  "court", "protest", "minister AND government", "\"prime minister\""], k=args.requests)],
@@ -193,9 +199,9 @@ def main() -> None:
                           "max_ms": round(max(times), 1)}
         print(f"web latency on {args.articles} articles ({db}), {args.concurrency} client threads, "
               f"{args.requests} requests per page type")
-        print(f"{'page':16}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'errors':>8}")
+        print(f"{'page':20}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'errors':>8}")
         for name, r in rows.items():
-            print(f"{name:16}{r['p50_ms']:>10}{r['p95_ms']:>10}{r['max_ms']:>10}{r['errors']:>8}")
+            print(f"{name:20}{r['p50_ms']:>10}{r['p95_ms']:>10}{r['max_ms']:>10}{r['errors']:>8}")
         if args.json:
             args.json.write_text(json.dumps({"articles": args.articles, "concurrency": args.concurrency,
                                              "machine": platform.machine(), "pages": rows}, indent=2))

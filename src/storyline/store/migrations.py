@@ -283,6 +283,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "stories: story clusters, their members, arcs, user edits, clusterer state",
         """
         CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+        -- who takes part in each merged event (index for actor pages and dyads)
+        CREATE TABLE event_actors (
+            actor_id TEXT NOT NULL,
+            role TEXT NOT NULL,             -- actor | recipient
+            event_id TEXT NOT NULL,
+            PRIMARY KEY (actor_id, role, event_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX event_actors_event ON event_actors(event_id);
         CREATE TABLE stories (
             id TEXT PRIMARY KEY,
             arc_id TEXT,

@@ -405,6 +405,7 @@ class Store:
         """Store merged events (:func:`storyline.events.merge.build_events`) and link their mentions."""
         with self.transaction() as c:
             c.execute("DELETE FROM events")
+            c.execute("DELETE FROM event_actors")
             c.execute("UPDATE event_mentions SET event_id = NULL")
             for e in events:
                 c.execute(
@@ -418,6 +419,9 @@ class Store:
                 )
                 c.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND seq = ?",
                               [(e.id, a, q) for a, q in e.mentions])
+                c.executemany("INSERT OR IGNORE INTO event_actors (actor_id, role, event_id) VALUES (?,?,?)",
+                              [(x, "actor", e.id) for x in e.actor_ids]
+                              + [(x, "recipient", e.id) for x in e.recipient_ids])
 
     def _remap_event_actors(self, c: sqlite3.Connection, src: str, new: str, aliases: set[str] | None) -> int:
         """Rewrite actor ids inside stored event mentions (all roles of ``src``, or those written as one of
@@ -648,7 +652,7 @@ class Store:
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
            "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits",
-           "events", "event_mentions", "stories", "story_members", "arcs", "story_edits"}
+           "events", "event_mentions", "stories", "story_members", "arcs", "story_edits", "event_actors"}
 def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else value
 

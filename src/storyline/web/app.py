@@ -164,12 +164,13 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
     # ------------------------------------------------------------------ pages
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:
-        latest, _ = q.articles(limit=20, offset=0, canonical_only=True)
-        actors, _ = q.actors(limit=15, offset=0)
-        outlets, _ = q.outlets(limit=15, offset=0)
-        stories = q.stories(limit=10, offset=0)
-        return page("home.html", request, stats=q.stats(), latest=latest, actors=actors, outlets=outlets,
-                    stories=stories, volume=render.volume_plot(q.volume()))
+        def data() -> dict[str, Any]:
+            return {"latest": q.articles(limit=20, offset=0, canonical_only=True)[0],
+                    "actors": q.actors(limit=15, offset=0)[0], "outlets": q.outlets(limit=15, offset=0)[0],
+                    "stories": q.stories(limit=10, offset=0), "stats": q.stats(),
+                    "volume": render.volume_plot(q.volume())}
+
+        return page("home.html", request, **q.cached(("home",), data))
 
     @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
     def articles_page(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100000),
@@ -196,19 +197,25 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
 
     @app.get("/actor/{actor_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def actor_page(request: Request, actor_id: str) -> Response:
-        a = q.actor(actor_id)
-        if a is None:
+        def data() -> dict[str, Any] | None:
+            a = q.actor(actor_id)
+            if a is None:
+                return None
+            quotes, n_quotes = q.actor_quotes(actor_id, limit=PAGE, offset=0)
+            as_actor, n_as_actor = q.events(limit=PAGE, offset=0, actor=actor_id)
+            as_recipient, n_as_recipient = q.events(limit=PAGE, offset=0, recipient=actor_id)
+            related = q.related(actor_id)
+            articles, n_articles = q.articles(limit=20, offset=0, actor=actor_id, canonical_only=True)
+            return dict(a=a, quotes=quotes, n_quotes=n_quotes, as_actor=as_actor, n_as_actor=n_as_actor,
+                        as_recipient=as_recipient, n_as_recipient=n_as_recipient, related=related,
+                        articles=articles, n_articles=n_articles,
+                        timeline=render.coop_conflict_plot(q.dyads(actor_id)),
+                        network=render.network_plot(a, related))
+
+        ctx = q.cached(("actor", actor_id), data)
+        if ctx is None:
             raise NotFound(f"no actor with id {actor_id!r}")
-        quotes, n_quotes = q.actor_quotes(actor_id, limit=PAGE, offset=0)
-        as_actor, n_as_actor = q.events(limit=PAGE, offset=0, actor=actor_id)
-        as_recipient, n_as_recipient = q.events(limit=PAGE, offset=0, recipient=actor_id)
-        related = q.related(actor_id)
-        dyads = q.dyads(actor_id)
-        articles, n_articles = q.articles(limit=20, offset=0, actor=actor_id, canonical_only=True)
-        return page("actor.html", request, a=a, quotes=quotes, n_quotes=n_quotes, as_actor=as_actor,
-                    n_as_actor=n_as_actor, as_recipient=as_recipient, n_as_recipient=n_as_recipient,
-                    related=related, articles=articles, n_articles=n_articles,
-                    timeline=render.coop_conflict_plot(dyads), network=render.network_plot(a, related))
+        return page("actor.html", request, **ctx)
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
     def outlets_page(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100000)) -> Response:
@@ -260,7 +267,7 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
         if not q.has_table("stories"):
             return page("stories.html", request, 404, available=False, rows=[], total=0, page_no=1, pages=1,
                         params={})
-        s = q.story(story_id)
+        s = q.cached(("story", story_id), lambda: q.story(story_id))
         if s is None:
             raise NotFound(f"no story with id {story_id!r}", hint="stories are listed at /stories")
         return page("story.html", request, s=s)

@@ -40,6 +40,7 @@ _ARTICLE_WHERE = (
 _ARTICLE_ORDER = " ORDER BY (" + _ADATE + " IS NULL), " + _ADATE + " DESC, a.seq DESC"
 
 STORIES_MISSING = "stories are not built yet"
+MEMO_SIZE = 2048  # cached page aggregates (per database version)
 SEARCH_KINDS = ("articles", "quotes")
 
 
@@ -66,7 +67,37 @@ class Queries:
         # opening validates the file (exists, is a storyline database, schema up to date) with coded errors
         Store(self.db, create=False, readonly=True).close()
         self._local = threading.local()
+        self._memo: dict[tuple[Any, ...], tuple[str, Any]] = {}
+        self._memo_lock = threading.Lock()
         self._search = SearchIndex(self, search_path)
+
+    # ------------------------------------------------------------------ cache
+    def db_stamp(self) -> str:
+        """Size and mtime of the database and its WAL: changes whenever the knowledge base is written."""
+        parts = []
+        for p in (self.db, Path(str(self.db) + "-wal")):
+            try:
+                st = p.stat()
+                parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append("-")
+        return "|".join(parts)
+
+    def cached(self, key: tuple[Any, ...], fn: Any) -> Any:
+        """``fn()``, memoised until the knowledge base changes (aggregates over millions of rows are computed
+        once per database version, not per request). Bounded: the oldest entries go first."""
+        stamp = self.db_stamp()
+        with self._memo_lock:
+            hit = self._memo.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._memo[key] = self._memo.pop(key)  # most recently used last
+                return hit[1]
+        value = fn()
+        with self._memo_lock:
+            self._memo[key] = (stamp, value)
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.pop(next(iter(self._memo)))
+        return value
 
     # ------------------------------------------------------------------ connections
     @property
@@ -124,6 +155,14 @@ class Queries:
                  ) -> tuple[list[dict[str, Any]], int]:
         p = {"outlet": outlet, "date_from": date_from, "date_to": date_to, "actor": actor,
              "canonical": int(canonical_only), "limit": limit, "offset": offset}
+        if actor is not None and outlet is None and date_from is None and date_to is None:
+            # driven by the mentions index rather than a scan of every article
+            src = (_ARTICLE_FROM.replace(" FROM articles a", " FROM (SELECT DISTINCT article_id FROM mentions"
+                                         " WHERE actor_id = :actor) am JOIN articles a ON a.id = am.article_id")
+                   + " WHERE (:canonical = 0 OR a.duplicate_of IS NULL)")
+            total = self._one("SELECT count(*)" + src, p)
+            rows = self._all("SELECT " + _ARTICLE_COLS + src + _ARTICLE_ORDER + " LIMIT :limit OFFSET :offset", p)
+            return rows, total
         total = self._one("SELECT count(*)" + _ARTICLE_FROM + _ARTICLE_WHERE, p)
         rows = self._all("SELECT " + _ARTICLE_COLS + _ARTICLE_FROM + _ARTICLE_WHERE + _ARTICLE_ORDER
                          + " LIMIT :limit OFFSET :offset", p)
@@ -280,9 +319,21 @@ class Queries:
             e["recipients"] = [{"id": i, "name": names.get(i, i)} for i in e["recipient_ids"]]
         return rows
 
+    def events_of(self, actor_id: str, role: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Events with ``actor_id`` as ``role`` (actor | recipient), newest first (indexed: event_actors)."""
+        total = self._one("SELECT count(*) FROM event_actors WHERE actor_id = ? AND role = ?", (actor_id, role))
+        rows = self._all("SELECT " + self._EVENT_COLS + " FROM event_actors x JOIN events e ON e.id = x.event_id"
+                         " WHERE x.actor_id = ? AND x.role = ? ORDER BY (e.date IS NULL), e.date DESC, e.id"
+                         " LIMIT ? OFFSET ?", (actor_id, role, limit, offset))
+        return self._events_out(rows), total
+
     def events(self, *, limit: int, offset: int, actor: str | None = None, recipient: str | None = None,
                type: str | None = None, date_from: str | None = None, date_to: str | None = None,
                new_only: bool = False) -> tuple[list[dict[str, Any]], int]:
+        if (actor is None) != (recipient is None) and type is None and date_from is None and date_to is None \
+                and not new_only:
+            return self.events_of(actor or recipient or "", "actor" if actor else "recipient", limit=limit,
+                                  offset=offset)
         p = {"actor": actor, "recipient": recipient, "type": type, "date_from": date_from, "date_to": date_to,
              "new": int(new_only), "limit": limit, "offset": offset}
         where = (" WHERE (:actor IS NULL OR EXISTS (SELECT 1 FROM json_each(e.actor_ids) j WHERE j.value = :actor))"
@@ -298,15 +349,14 @@ class Queries:
         return self._events_out(rows), total
 
     def dyads(self, actor_id: str) -> list[dict[str, Any]]:
-        """New events per (partner, direction, month) for one actor, from the events table (as the dyads export)."""
+        """New events per (partner, direction, month) for one actor (as the dyads export; indexed)."""
         return self._all(
-            "SELECT CASE WHEN a.value = :id THEN r.value ELSE a.value END AS partner_id,"
-            " CASE WHEN a.value = :id THEN 'actor' ELSE 'recipient' END AS role,"
-            " substr(e.date, 1, 7) AS period, count(*) AS n_events, round(sum(e.intensity), 2) AS intensity_sum,"
-            " sum(e.quad <= 2) AS n_cooperation, sum(e.quad >= 3) AS n_conflict"
-            " FROM events e, json_each(e.actor_ids) a, json_each(e.recipient_ids) r"
-            " WHERE e.negated + e.hypothetical + e.future + e.historical = 0 AND a.value != r.value"
-            " AND (a.value = :id OR r.value = :id) GROUP BY 1, 2, 3 ORDER BY 3, 1", {"id": actor_id})
+            "SELECT o.actor_id AS partner_id, x.role AS role, substr(e.date, 1, 7) AS period, count(*) AS n_events,"
+            " round(sum(e.intensity), 2) AS intensity_sum, sum(e.quad <= 2) AS n_cooperation,"
+            " sum(e.quad >= 3) AS n_conflict FROM event_actors x JOIN events e ON e.id = x.event_id"
+            " JOIN event_actors o ON o.event_id = x.event_id AND o.role != x.role AND o.actor_id != x.actor_id"
+            " WHERE x.actor_id = :id AND e.negated + e.hypothetical + e.future + e.historical = 0"
+            " GROUP BY 1, 2, 3 ORDER BY 3, 1", {"id": actor_id})
 
     def related(self, actor_id: str, limit: int = 30) -> list[dict[str, Any]]:
         """Actors linked to this one: by new events in either direction, and by articles mentioning both."""
@@ -319,8 +369,9 @@ class Queries:
             r["n_conflict"] += d["n_conflict"]
             r["intensity_sum"] = round(r["intensity_sum"] + (d["intensity_sum"] or 0.0), 2)
         for row in self.conn.execute(
-                "SELECT o.actor_id, count(DISTINCT o.article_id) FROM (SELECT DISTINCT article_id FROM mentions"
-                " WHERE actor_id = ?) s JOIN mentions o ON o.article_id = s.article_id AND o.actor_id != ?"
+                "SELECT o.actor_id, count(DISTINCT o.article_id) FROM (SELECT DISTINCT m.article_id FROM mentions m"
+                " JOIN articles a ON a.id = m.article_id WHERE m.actor_id = ? ORDER BY a.seq DESC LIMIT 500) s"
+                " JOIN mentions o ON o.article_id = s.article_id AND o.actor_id != ?"
                 " GROUP BY o.actor_id ORDER BY 2 DESC LIMIT ?", (actor_id, actor_id, limit)):
             r = rel.setdefault(row[0], {"id": row[0], "n_events": 0, "n_cooperation": 0, "n_conflict": 0,
                                         "intensity_sum": 0.0, "n_coarticles": 0})
