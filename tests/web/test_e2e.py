@@ -25,6 +25,8 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not in
 
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from storyline.web.app import create_app  # noqa: E402
 
@@ -73,6 +75,7 @@ def browser() -> Iterator[webdriver.Chrome]:
         opts.add_argument(arg)
     driver = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(30)
+    driver.implicitly_wait(10)  # elements of the next page: wait for them on a loaded machine
     try:
         yield driver
     finally:
@@ -107,11 +110,13 @@ def test_browse_article_actor_and_search(base_url: str, browser: webdriver.Chrom
     story = next(a for a in browser.find_elements(By.CSS_SELECTOR, "#home-stories a")
                  if a.text.startswith("Putin, Xi Hail"))
     story.click()
+    WebDriverWait(browser, 20).until(EC.url_contains("/story/"))
     assert browser.find_element(By.ID, "story-title").text.startswith("Putin, Xi Hail")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#story-members a[href^='/article/']")) == 2
     shot(browser, "00-story")
     actor = next(a for a in browser.find_elements(By.CSS_SELECTOR, "a.actor-link") if "Putin" in a.text)
     actor.click()
+    WebDriverWait(browser, 20).until(EC.url_contains("/actor/"))
     assert "Putin" in browser.find_element(By.TAG_NAME, "h1").text
     shot(browser, "00-story-actor")
     browser.get(base_url + "/")
@@ -120,7 +125,7 @@ def test_browse_article_actor_and_search(base_url: str, browser: webdriver.Chrom
     link = next(a for a in browser.find_elements(By.CSS_SELECTOR, "ul.articles a")
                 if a.text.startswith("Putin, Xi Hail"))
     link.click()
-    assert "/article/" in browser.current_url
+    WebDriverWait(browser, 20).until(EC.url_contains("/article/"))
     text = browser.find_element(By.ID, "article-text")
     assert "Lukashenko" in text.text
     assert browser.find_elements(By.CSS_SELECTOR, "#article-text .hl.qt")
@@ -131,6 +136,7 @@ def test_browse_article_actor_and_search(base_url: str, browser: webdriver.Chrom
     mention = next(a for a in text.find_elements(By.CSS_SELECTOR, "a")
                    if a.get_attribute("href").endswith("/actor/per%3Aalexander-lukashenko"))
     mention.click()
+    WebDriverWait(browser, 20).until(EC.url_contains("/actor/"))
     assert browser.find_element(By.ID, "actor-name").text == "Alexander Lukashenko"
     assert browser.find_elements(By.CSS_SELECTOR, "svg.plot")
     shot(browser, "03-actor")
@@ -139,7 +145,7 @@ def test_browse_article_actor_and_search(base_url: str, browser: webdriver.Chrom
     box = browser.find_element(By.CSS_SELECTOR, "header form.searchbox input[name=q]")
     box.send_keys("hegemony")
     box.submit()
-    assert "/search?" in browser.current_url
+    WebDriverWait(browser, 20).until(EC.url_contains("/search?"))
     assert "matching article" in browser.find_element(By.ID, "search-count").text
     assert browser.find_elements(By.CSS_SELECTOR, "#results mark")
     shot(browser, "04-search")
