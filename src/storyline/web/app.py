@@ -251,7 +251,7 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
                                        date_to=_date_to(date_to), outlet=outlet, actor=actor)
             except FtsQueryError as exc:
                 error = f"{exc.message} — {exc.hint}"
-        outlets, _ = q.outlets(limit=MAX_PAGE, offset=0)
+        outlets, _ = q.cached(("outlets", MAX_PAGE, 0), lambda: q.outlets(limit=MAX_PAGE, offset=0))
         return page("search.html", request, 400 if error else 200, params=params, rows=rows, total=total,
                     error=error, page_no=page_no, pages=_pages(total), outlets=outlets, snippet=render.snippet)
 
