@@ -152,3 +152,16 @@ def test_no_event_is_coded_from_removed_boilerplate(built):
     assert read_also, "the example corpus changed: seed 004's Read-also list is no longer removed"
     for m in _rows(built, "event_mentions"):
         assert not any(m["text"] in t for t in read_also), m["text"]
+
+
+def test_the_two_beijing_meetings_are_consult_events_in_two_stories(built):
+    """Seeds 002 (2025 visit) and 004 (the earlier one): both CONSULT meetings in Beijing, in different stories."""
+    arts = _articles(built)
+    members = {m["article_id"]: m["story_id"] for m in _rows(built, "story_members")}
+    consult = {}
+    for m in _rows(built, "event_mentions"):
+        if m["type"] == "CONSULT" and m["location"] == "Beijing" and "per:alexander-lukashenko" in (
+                m["actor_ids"] + m["recipient_ids"]):
+            consult.setdefault(m["article_id"], []).append(m)
+    assert arts["002"]["id"] in consult and arts["004"]["id"] in consult
+    assert members[arts["002"]["id"]] != members[arts["004"]["id"]]

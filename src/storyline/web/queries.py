@@ -358,11 +358,12 @@ class Queries:
             " WHERE x.actor_id = :id AND e.negated + e.hypothetical + e.future + e.historical = 0"
             " GROUP BY 1, 2, 3 ORDER BY 3, 1", {"id": actor_id})
 
-    def related(self, actor_id: str, limit: int = 30) -> list[dict[str, Any]]:
-        """Actors linked to this one: by new events in either direction, and by articles mentioning both
-        (counted over at most 500 of this actor's articles)."""
+    def related(self, actor_id: str, limit: int = 30, dyads: list[dict[str, Any]] | None = None,
+                ) -> list[dict[str, Any]]:
+        """Actors linked to this one: by new events in either direction (``dyads``, computed when not given),
+        and by articles mentioning both (counted over at most 500 of this actor's articles)."""
         rel: dict[str, dict[str, Any]] = {}
-        for d in self.dyads(actor_id):
+        for d in (self.dyads(actor_id) if dyads is None else dyads):
             r = rel.setdefault(d["partner_id"], {"id": d["partner_id"], "n_events": 0, "n_cooperation": 0,
                                                  "n_conflict": 0, "intensity_sum": 0.0, "n_coarticles": 0})
             r["n_events"] += d["n_events"]
