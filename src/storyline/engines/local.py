@@ -349,6 +349,7 @@ def rebuild_events(store: Store, stats: Stats | None = None) -> int:
 
     events = build_events(store.iter_event_mentions(), store.source_keys())
     store.replace_events(events)
+    store.refresh_actor_stats()  # per-actor aggregates for the web app and `actors list`
     if stats is not None:
         stats.inc("events", "mentions", sum(e.n_mentions for e in events))
         stats.inc("events", "events", len(events))

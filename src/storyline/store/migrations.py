@@ -334,6 +334,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        5,
+        "actor_stats: per-actor aggregates computed after each run (fast actor pages at scale)",
+        """
+        CREATE TABLE actor_stats (
+            actor_id TEXT PRIMARY KEY,
+            n_mentions INTEGER NOT NULL,
+            n_articles INTEGER NOT NULL,
+            n_canonical_articles INTEGER NOT NULL,
+            n_quotes INTEGER NOT NULL,
+            kinds TEXT NOT NULL,            -- JSON: mention kind -> count
+            latest_articles TEXT NOT NULL   -- JSON: up to 20 canonical article ids, latest first
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

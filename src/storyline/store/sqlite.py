@@ -444,6 +444,40 @@ class Store:
                            json.dumps(_role_ids(roles["recipients"])), article_id, seq))
         return n
 
+    def refresh_actor_stats(self, latest: int = 20) -> int:
+        """Recompute per-actor aggregates (mentions, articles, quotes, mention kinds, latest canonical
+        articles) in one pass over the mentions. Returns the number of actors."""
+        import heapq
+
+        kinds: dict[str, dict[str, int]] = {}
+        for actor_id, kind, n in self.conn.execute("SELECT actor_id, kind, count(*) FROM mentions GROUP BY 1, 2"):
+            kinds.setdefault(actor_id, {})[kind] = n
+        canonical: dict[str, int] = {}
+        top: dict[str, list[tuple[str, int, str]]] = {}
+        for actor_id, article_id, day, seq in self.conn.execute(
+            "SELECT m.actor_id, m.article_id, substr(coalesce(f.date_value, a.published), 1, 10), a.seq"
+            " FROM (SELECT DISTINCT actor_id, article_id FROM mentions) m JOIN articles a ON a.id = m.article_id"
+            " LEFT JOIN article_facts f ON f.article_id = a.id WHERE a.duplicate_of IS NULL"
+        ):
+            canonical[actor_id] = canonical.get(actor_id, 0) + 1
+            heap = top.setdefault(actor_id, [])
+            item = (day or "", seq, article_id)
+            if len(heap) < latest:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+        with self.transaction() as c:
+            c.execute("DELETE FROM actor_stats")
+            rows = c.execute("SELECT actor_id, count(*), count(DISTINCT article_id) FROM mentions GROUP BY 1").fetchall()
+            quotes = dict(c.execute("SELECT speaker_id, count(*) FROM quotes WHERE speaker_id IS NOT NULL GROUP BY 1"))
+            c.executemany(
+                "INSERT INTO actor_stats (actor_id, n_mentions, n_articles, n_canonical_articles, n_quotes, kinds,"
+                " latest_articles) VALUES (?,?,?,?,?,?,?)",
+                [(a, n, na, canonical.get(a, 0), quotes.get(a, 0), json.dumps(kinds.get(a, {})),
+                  json.dumps([x[2] for x in sorted(top.get(a, []), reverse=True)])) for a, n, na in rows],
+            )
+        return len(rows)
+
     # ---------------------------------------------------------------- stories (cross-document)
     def story_state(self) -> bytes | None:
         row = self.conn.execute("SELECT data FROM story_state WHERE key = 'index'").fetchone()
@@ -652,7 +686,8 @@ class Store:
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
            "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits",
-           "events", "event_mentions", "stories", "story_members", "arcs", "story_edits", "event_actors"}
+           "events", "event_mentions", "stories", "story_members", "arcs", "story_edits", "event_actors",
+           "actor_stats"}
 def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else value
 

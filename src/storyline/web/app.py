@@ -206,7 +206,8 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
             as_recipient, n_as_recipient = q.events(limit=PAGE, offset=0, recipient=actor_id)
             dyads = q.dyads(actor_id)
             related = q.related(actor_id, dyads=dyads)
-            articles, n_articles = q.articles(limit=20, offset=0, actor=actor_id, canonical_only=True)
+            articles, n_articles = q.latest_articles_of(actor_id) or q.articles(
+                limit=20, offset=0, actor=actor_id, canonical_only=True)
             return dict(a=a, quotes=quotes, n_quotes=n_quotes, as_actor=as_actor, n_as_actor=n_as_actor,
                         as_recipient=as_recipient, n_as_recipient=n_as_recipient, related=related,
                         articles=articles, n_articles=n_articles,

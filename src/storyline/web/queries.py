@@ -283,12 +283,33 @@ class Queries:
         a["attrs"] = _loads(a["attrs"])
         a["aliases"] = [r[0] for r in self.conn.execute(
             "SELECT alias FROM aliases WHERE actor_id = ? ORDER BY alias", (actor_id,))]
+        st = self.actor_stats(actor_id)
+        if st is not None:  # aggregates computed at the end of the run
+            a["n_mentions"], a["n_articles"], a["n_quotes"] = st["n_mentions"], st["n_articles"], st["n_quotes"]
+            a["mention_kinds"] = dict(sorted(_loads(st["kinds"]).items(), key=lambda kv: -kv[1]))
+            return a
         a["n_mentions"] = self._one("SELECT count(*) FROM mentions WHERE actor_id = ?", (actor_id,))
         a["n_articles"] = self._one("SELECT count(DISTINCT article_id) FROM mentions WHERE actor_id = ?", (actor_id,))
         a["n_quotes"] = self._one("SELECT count(*) FROM quotes WHERE speaker_id = ?", (actor_id,))
         a["mention_kinds"] = dict(self.conn.execute(
             "SELECT kind, count(*) FROM mentions WHERE actor_id = ? GROUP BY kind ORDER BY 2 DESC", (actor_id,)))
         return a
+
+    def actor_stats(self, actor_id: str) -> dict[str, Any] | None:
+        if not self.has_table("actor_stats"):
+            return None
+        return _row(self.conn.execute("SELECT * FROM actor_stats WHERE actor_id = ?", (actor_id,)).fetchone())
+
+    def latest_articles_of(self, actor_id: str) -> tuple[list[dict[str, Any]], int] | None:
+        """The actor's latest canonical articles and their number, from the run's aggregates (None: not there)."""
+        st = self.actor_stats(actor_id)
+        if st is None:
+            return None
+        ids = _loads(st["latest_articles"])
+        rows = {r["id"]: r for r in self._all(
+            "SELECT " + _ARTICLE_COLS + _ARTICLE_FROM + " WHERE a.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),))}
+        return [rows[i] for i in ids if i in rows], st["n_canonical_articles"]
 
     def actor_quotes(self, actor_id: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         total = self._one("SELECT count(*) FROM quotes WHERE speaker_id = ?", (actor_id,))
