@@ -294,3 +294,22 @@ def test_missing_database_is_a_coded_error(tmp_path: Path) -> None:
 
     with pytest.raises(DatabaseNotFound):
         create_app(tmp_path / "nope.db")
+
+
+def test_precomputed_actor_aggregates_match_live_queries(kb_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """actor_stats (computed at the end of a run) gives the same actor page data as querying live."""
+    from storyline.web.queries import Queries
+
+    q = Queries(kb_db)
+    ids = [r[0] for r in q.conn.execute("SELECT actor_id FROM actor_stats ORDER BY n_mentions DESC LIMIT 12")]
+    assert ids
+    fast = {i: (q.actor(i), q.actor_quotes(i, limit=50, offset=0), q.dyads(i), q.latest_articles_of(i))
+            for i in ids}
+    monkeypatch.setattr(Queries, "actor_stats", lambda self, actor_id: None)
+    for i in ids:
+        actor, quotes, dyads, articles = fast[i]
+        assert actor == q.actor(i)
+        assert quotes == q.actor_quotes(i, limit=50, offset=0)
+        assert sorted(map(str, dyads)) == sorted(map(str, q.dyads(i)))
+        live_articles = q.articles(limit=20, offset=0, actor=i, canonical_only=True)
+        assert [a["id"] for a in articles[0]] == [a["id"] for a in live_articles[0]] and articles[1] == live_articles[1]

@@ -345,7 +345,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             n_canonical_articles INTEGER NOT NULL,
             n_quotes INTEGER NOT NULL,
             kinds TEXT NOT NULL,            -- JSON: mention kind -> count
-            latest_articles TEXT NOT NULL   -- JSON: up to 20 canonical article ids, latest first
+            latest_articles TEXT NOT NULL,  -- JSON: up to 20 canonical article ids, latest first
+            latest_quotes TEXT NOT NULL,    -- JSON: up to 50 [article_id, start, end] of its quotes, latest first
+            dyads TEXT NOT NULL             -- JSON: new events per (partner, role, month), as the dyads export
         ) WITHOUT ROWID;
         """,
     ),

@@ -466,15 +466,41 @@ class Store:
                 heapq.heappush(heap, item)
             elif item > heap[0]:
                 heapq.heapreplace(heap, item)
+        quotes_top: dict[str, list[tuple[str, int, int, str, int, int]]] = {}
+        for speaker, article_id, start, end, day, seq in self.conn.execute(
+            'SELECT q.speaker_id, q.article_id, q.start, q."end", substr(coalesce(f.date_value, a.published), 1, 10),'
+            " a.seq FROM quotes q JOIN articles a ON a.id = q.article_id LEFT JOIN article_facts f"
+            " ON f.article_id = a.id WHERE q.speaker_id IS NOT NULL"
+        ):
+            heap = quotes_top.setdefault(speaker, [])
+            item = (day or "", -seq, -start, article_id, start, end)
+            if len(heap) < 50:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+        dyads: dict[str, list[dict[str, Any]]] = {}
+        for actor_id, partner, role, period, n, total, coop, conflict in self.conn.execute(
+            "SELECT x.actor_id, o.actor_id, x.role, substr(e.date, 1, 7), count(*), round(sum(e.intensity), 2),"
+            " sum(e.quad <= 2), sum(e.quad >= 3) FROM event_actors x JOIN events e ON e.id = x.event_id"
+            " JOIN event_actors o ON o.event_id = x.event_id AND o.role != x.role AND o.actor_id != x.actor_id"
+            " WHERE e.negated + e.hypothetical + e.future + e.historical = 0 GROUP BY 1, 2, 3, 4"
+        ):
+            dyads.setdefault(actor_id, []).append({"partner_id": partner, "role": role, "period": period,
+                                                   "n_events": n, "intensity_sum": total, "n_cooperation": coop,
+                                                   "n_conflict": conflict})
+        for rows_ in dyads.values():
+            rows_.sort(key=lambda d: (d["period"] is not None, d["period"] or "", d["partner_id"]))
         with self.transaction() as c:
             c.execute("DELETE FROM actor_stats")
             rows = c.execute("SELECT actor_id, count(*), count(DISTINCT article_id) FROM mentions GROUP BY 1").fetchall()
             quotes = dict(c.execute("SELECT speaker_id, count(*) FROM quotes WHERE speaker_id IS NOT NULL GROUP BY 1"))
             c.executemany(
                 "INSERT INTO actor_stats (actor_id, n_mentions, n_articles, n_canonical_articles, n_quotes, kinds,"
-                " latest_articles) VALUES (?,?,?,?,?,?,?)",
+                " latest_articles, latest_quotes, dyads) VALUES (?,?,?,?,?,?,?,?,?)",
                 [(a, n, na, canonical.get(a, 0), quotes.get(a, 0), json.dumps(kinds.get(a, {})),
-                  json.dumps([x[2] for x in sorted(top.get(a, []), reverse=True)])) for a, n, na in rows],
+                  json.dumps([x[2] for x in sorted(top.get(a, []), reverse=True)]),
+                  json.dumps([[x[3], x[4], x[5]] for x in sorted(quotes_top.get(a, []), reverse=True)]),
+                  json.dumps(dyads.get(a, []))) for a, n, na in rows],
             )
         return len(rows)
 

@@ -312,6 +312,18 @@ class Queries:
         return [rows[i] for i in ids if i in rows], st["n_canonical_articles"]
 
     def actor_quotes(self, actor_id: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        st = self.actor_stats(actor_id)
+        keys = _loads(st["latest_quotes"]) if st is not None else []
+        if st is not None and (offset + limit <= len(keys) or len(keys) == st["n_quotes"]):
+            # the latest quotes were listed at the end of the run: fetch just those
+            want = keys[offset: offset + limit]
+            found = {(r["article_id"], r["start"], r["end"]): r for r in self._all(
+                'SELECT q.article_id, q.start, q."end", q.text, q.kind, q.cue, json_extract(q.attrs, \'$.cue_type\')'
+                " AS cue_type, q.channel, a.title, a.outlet, " + _ADATE + " AS date FROM json_each(?) k"
+                " JOIN quotes q ON q.article_id = json_extract(k.value, '$[0]') AND q.start = json_extract(k.value,"
+                " '$[1]') AND q.\"end\" = json_extract(k.value, '$[2]') JOIN articles a ON a.id = q.article_id"
+                " LEFT JOIN article_facts f ON f.article_id = a.id", (json.dumps(want),))}
+            return [found[tuple(k)] for k in want if tuple(k) in found], st["n_quotes"]
         total = self._one("SELECT count(*) FROM quotes WHERE speaker_id = ?", (actor_id,))
         rows = self._all(
             'SELECT q.article_id, q.start, q."end", q.text, q.kind, q.cue, json_extract(q.attrs, \'$.cue_type\')'
@@ -370,7 +382,11 @@ class Queries:
         return self._events_out(rows), total
 
     def dyads(self, actor_id: str) -> list[dict[str, Any]]:
-        """New events per (partner, direction, month) for one actor (as the dyads export; indexed)."""
+        """New events per (partner, direction, month) for one actor (as the dyads export; from the run's
+        aggregates when present, else indexed)."""
+        st = self.actor_stats(actor_id)
+        if st is not None:
+            return _loads(st["dyads"])
         return self._all(
             "SELECT o.actor_id AS partner_id, x.role AS role, substr(e.date, 1, 7) AS period, count(*) AS n_events,"
             " round(sum(e.intensity), 2) AS intensity_sum, sum(e.quad <= 2) AS n_cooperation,"
