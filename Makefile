@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 ## run the main job on the bundled example corpus into an embedded SQLite file and print a summary
 run: $(VENV)/.installed
 	$(BIN)/storyline run examples/belarus-china --db $(DB)
+	$(BIN)/storyline brief --db $(DB) --format md --out out/belarus-china-brief.md
 
 ## run the whole test suite
 test: $(VENV)/.installed

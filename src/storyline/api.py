@@ -224,6 +224,21 @@ def edit_stories(db: str | os.PathLike[str], op: str, items: Sequence[str]) -> i
         return rebuild_stories(store)
 
 
+def brief(db: str | os.PathLike[str], *, story: str | None = None, arc: str | None = None,
+          actor: str | None = None, fmt: str = "md") -> str:
+    """A self-contained briefing (Markdown or HTML) on one story, one arc, one actor, or all stories."""
+    from .errors import UsageError
+    from .stories.brief import build_brief, render_html, render_markdown
+
+    if fmt not in ("md", "html"):
+        raise UsageError(f"unknown briefing format {fmt!r}", hint="use --format md or --format html")
+    if sum(x is not None for x in (story, arc, actor)) > 1:
+        raise UsageError("give at most one of --story, --arc, --actor", hint="e.g. storyline brief --arc ID")
+    with open_kb(db) as kb:
+        heading, briefs = build_brief(kb.store, story=story, arc=arc, actor=actor)
+    return render_markdown(heading, briefs) if fmt == "md" else render_html(heading, briefs)
+
+
 def analyse(db: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> int:
     """Run the facts stage over stored articles whose facts are missing or stale; returns how many."""
     with _writable(db) as store:

@@ -332,6 +332,25 @@ def actors_split(src: str = typer.Argument(..., help="Actor id to split."),
     out.print(f"split {new_id} off {src}: {res['mentions']} mention(s), {res['quotes']} quote speaker(s) moved")
 
 
+@app.command()
+def brief(
+    db: Path = DB_OPTION,
+    story: Optional[str] = typer.Option(None, "--story", help="One story id."),
+    arc: Optional[str] = typer.Option(None, "--arc", help="One arc id (all its stories)."),
+    actor: Optional[str] = typer.Option(None, "--actor", help="An actor id or name (the stories it appears in)."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md or html."),
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: stdout)."),
+) -> None:
+    """Write a briefing: summary with citations, timeline, who said what, sources (all stories by default)."""
+    text = api.brief(db, story=story, arc=arc, actor=actor, fmt=fmt)
+    if out_path is None:
+        sys.stdout.write(text + "\n")
+    else:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(text + "\n", encoding="utf-8")
+        err.print(f"wrote the briefing to {out_path}")
+
+
 stories_app = typer.Typer(help="List and edit stories (merge, split).", no_args_is_help=True)
 app.add_typer(stories_app, name="stories")
 

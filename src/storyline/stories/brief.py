@@ -1,0 +1,240 @@
+"""Briefings: a self-contained report on a story, an arc or an actor, in Markdown or HTML.
+
+For every story selected: an extractive summary in which every sentence cites the article(s) that
+carry it, a timeline (event dates kept apart from publication dates), who said what (quotes by
+speaker), and the numbered sources list the citations point to. Built only from what the knowledge
+base holds; parts that are not built yet (cross-outlet comparison, framing, contradictions) are
+named as such in the report rather than left out silently.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UsageError
+from ..store import Store
+
+_SENT = re.compile(r"(?<=[.!?…”\"])\s+(?=[A-Z“\"‘'])")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_STOP = frozenset("the and for that with this from have has was were said will would been their they its are not "
+                  "but who which after also had than more about into over".split())
+
+
+@dataclass
+class StoryBrief:
+    id: str
+    title: str
+    date_start: str | None
+    date_end: str | None
+    sources: list[dict[str, Any]]                                  # numbered from 1
+    summary: list[tuple[str, list[int]]]                           # sentence, source numbers
+    timeline: list[dict[str, Any]] = field(default_factory=list)   # date, kind (event|report), text, sources
+    quotes: dict[str, list[tuple[str, str, list[int]]]] = field(default_factory=dict)  # speaker -> (kind, text, srcs)
+
+
+def build_brief(store: Store, *, story: str | None = None, arc: str | None = None, actor: str | None = None,
+                max_summary: int = 5) -> tuple[str, list[StoryBrief]]:
+    """The heading and the story briefs for one story, one arc, one actor (id or name) or all stories."""
+    c = store.conn
+    if story:
+        ids = [r[0] for r in c.execute("SELECT id FROM stories WHERE id = ?", (story,))]
+        if not ids:
+            raise UsageError(f"no story {story!r}", hint="list stories with `storyline stories list`")
+        heading = "Story briefing"
+    elif arc:
+        row = c.execute("SELECT title, story_ids FROM arcs WHERE id = ?", (arc,)).fetchone()
+        if row is None:
+            raise UsageError(f"no arc {arc!r}", hint="arcs are in `storyline export --table arcs`")
+        ids, heading = json.loads(row[1]), f"Arc briefing: {row[0]}"
+    elif actor:
+        found = c.execute("SELECT id, name FROM actors WHERE id = ? OR lower(name) = lower(?) ORDER BY id = ? DESC",
+                          (actor, actor, actor)).fetchone()
+        if found is None:
+            raise UsageError(f"no actor {actor!r}", hint="list actors with `storyline actors list`")
+        ids = [r[0] for r in c.execute(
+            "SELECT DISTINCT sm.story_id FROM story_members sm JOIN mentions m ON m.article_id = sm.article_id"
+            " WHERE m.actor_id = ? ORDER BY 1", (found[0],))]
+        heading = f"Actor briefing: {found[1]}"
+    else:
+        ids, heading = [r[0] for r in c.execute("SELECT id FROM stories ORDER BY id")], "Briefing: all stories"
+    briefs = [_story(store, sid, max_summary) for sid in ids]
+    briefs.sort(key=lambda b: (b.date_start or "9999", b.id))
+    return heading, briefs
+
+
+def _story(store: Store, story_id: str, max_summary: int) -> StoryBrief:
+    c = store.conn
+    st = c.execute("SELECT id, title, date_start, date_end FROM stories WHERE id = ?", (story_id,)).fetchone()
+    members = [dict(r) for r in c.execute(
+        "SELECT a.id, a.title, a.outlet, a.url, a.published, a.text, a.group_id, m.is_copy,"
+        " f.date_value, f.date_provenance FROM story_members m JOIN articles a ON a.id = m.article_id"
+        " LEFT JOIN article_facts f ON f.article_id = a.id WHERE m.story_id = ?"
+        " ORDER BY ifnull(f.date_value, a.published), a.id", (story_id,))]
+    number = {m["id"]: i for i, m in enumerate(members, 1)}
+    sources = [{"n": number[m["id"]], "id": m["id"], "title": m["title"], "outlet": m["outlet"], "url": m["url"],
+                "date": m["date_value"] or m["published"], "date_provenance": m["date_provenance"],
+                "copy": bool(m["is_copy"])} for m in members]
+    brief = StoryBrief(story_id, st["title"], st["date_start"], st["date_end"], sources,
+                       _summary(members, number, max_summary))
+    # timeline: new events with their own dates, and reports with their publication dates
+    for e in c.execute(
+        "SELECT DISTINCT e.id, e.type, e.mode, e.date, e.date_source, e.actor_ids, e.recipient_ids, em.article_id"
+        " FROM events e JOIN event_mentions em ON em.event_id = e.id JOIN story_members sm"
+        " ON sm.article_id = em.article_id WHERE sm.story_id = ? AND e.negated + e.hypothetical + e.future"
+        " + e.historical = 0 AND (json_array_length(e.actor_ids) > 0 OR json_array_length(e.recipient_ids) > 0)",
+        (story_id,)):
+        names = _names(store, json.loads(e["actor_ids"]) + json.loads(e["recipient_ids"]))
+        who = ", ".join(names[i] for i in json.loads(e["actor_ids"])) or "?"
+        whom = ", ".join(names[i] for i in json.loads(e["recipient_ids"]))
+        text = f"{who} — {e['type'].lower()}{'/' + e['mode'] if e['mode'] else ''}" + (f" → {whom}" if whom else "")
+        brief.timeline.append({"date": e["date"], "kind": f"event ({e['date_source']})", "text": text,
+                               "sources": [number[e["article_id"]]]})
+    merged: dict[tuple[Any, str, str], list[int]] = {}
+    for t in brief.timeline:
+        merged.setdefault((t["date"], t["kind"], t["text"]), []).extend(t["sources"])
+    brief.timeline = [{"date": k[0], "kind": k[1], "text": k[2], "sources": sorted(set(v))} for k, v in merged.items()]
+    for s in sources:
+        brief.timeline.append({"date": s["date"], "kind": "report", "text": f"{s['outlet'] or 'unknown outlet'}: "
+                               f"{s['title'] or s['id']}", "sources": [s["n"]]})
+    brief.timeline.sort(key=lambda t: (t["date"] is None, t["date"] or "", t["kind"] != "report", t["text"]))
+    # who said what: direct and reported quotes of independent reports, by speaker
+    for q in c.execute(
+        "SELECT q.article_id, q.kind, q.text, ifnull(q.speaker_name, 'unattributed') AS who FROM quotes q"
+        " JOIN story_members sm ON sm.article_id = q.article_id WHERE sm.story_id = ? AND q.kind != 'partial'"
+        " AND ifnull(json_extract(q.attrs, '$.cue_type'), 'speech') IN ('speech', 'according_to', 'colon')"
+        " ORDER BY q.article_id, q.start", (story_id,)):
+        said = brief.quotes.setdefault(q["who"], [])
+        key = _norm(q["text"])
+        for kind, text, srcs in said:
+            if _norm(text) == key:
+                srcs.append(number[q["article_id"]])
+                break
+        else:
+            said.append((q["kind"], q["text"].strip(), [number[q["article_id"]]]))
+    return brief
+
+
+def _names(store: Store, ids: list[str]) -> dict[str, str]:
+    out = {i: i for i in ids}
+    for i, name in store.conn.execute(
+            f"SELECT id, name FROM actors WHERE id IN ({','.join('?' * len(ids))})", ids) if ids else ():
+        out[i] = name
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _summary(members: list[dict[str, Any]], number: dict[str, int], k: int) -> list[tuple[str, list[int]]]:
+    """Extractive: sentences of independent reports ranked by similarity to the story's TF-IDF centroid;
+    a sentence cites every member article that carries (nearly) the same sentence."""
+    docs = [(m["id"], [s.strip() for s in _SENT.split(m["text"].replace("\n\n", " ")) if len(s.split()) >= 6])
+            for m in members]
+    df: Counter[str] = Counter()
+    for _, sents in docs:
+        df.update({w for s in sents for w in _WORD.findall(s.lower()) if w not in _STOP})
+    n_docs = max(1, len(docs))
+    centroid: Counter[str] = Counter()
+    for _, sents in docs:
+        for s in sents:
+            for w in _WORD.findall(s.lower()):
+                if w not in _STOP:
+                    centroid[w] += math.log(1 + n_docs / df[w])
+    scored = []
+    seen: set[str] = set()
+    independent = {m["id"] for m in members if not m["is_copy"]}
+    for aid, sents in docs:
+        if aid not in independent:
+            continue
+        for pos, s in enumerate(sents):
+            words = [w for w in _WORD.findall(s.lower()) if w not in _STOP]
+            if not words or _norm(s) in seen:
+                continue
+            seen.add(_norm(s))
+            score = sum(centroid[w] for w in set(words)) / math.sqrt(len(words)) - 0.05 * pos
+            scored.append((score, aid, s))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    out: list[tuple[str, list[int]]] = []
+    chosen: list[set[str]] = []
+    for _, aid, s in scored:
+        bag = set(_WORD.findall(s.lower()))
+        if any(len(bag & c) / max(1, len(bag | c)) > 0.5 for c in chosen):
+            continue  # a near-repeat of a chosen sentence
+        chosen.append(bag)
+        cites = sorted({number[o] for o, sents in docs for t in sents
+                        if len(bag & set(_WORD.findall(t.lower()))) / max(1, len(bag)) >= 0.8})
+        out.append((s, cites or [number[aid]]))
+        if len(out) >= k:
+            break
+    return out
+
+
+_NOT_BUILT = ("Cross-outlet comparison (shared and unique facts), framing terms per outlet and contradictions "
+              "are not built yet.")
+
+
+def render_markdown(heading: str, briefs: list[StoryBrief]) -> str:
+    lines = [f"# {heading}", ""]
+    if not briefs:
+        lines.append("No stories.")
+    for b in briefs:
+        span = " – ".join(dict.fromkeys(d for d in (b.date_start, b.date_end) if d)) or "undated"
+        lines += [f"## {b.title}", f"*{b.id} · {span} · {len(b.sources)} reports*", "", "### Summary"]
+        lines += [f"- {s} {''.join(f'[{n}]' for n in ns)}" for s, ns in b.summary] or ["- (no summary sentences)"]
+        lines += ["", "### Timeline"]
+        lines += [f"- **{t['date'] or 'undated'}** ({t['kind']}) {t['text']} "
+                  f"{''.join(f'[{n}]' for n in t['sources'])}" for t in b.timeline]
+        lines += ["", "### Who said what"]
+        for who, said in sorted(b.quotes.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"- **{who}**")
+            lines += [f"  - ({kind}) {text} {''.join(f'[{n}]' for n in ns)}" for kind, text, ns in said]
+        if not b.quotes:
+            lines.append("- (no quotes)")
+        lines += ["", f"*{_NOT_BUILT}*", "", "### Sources"]
+        for s in b.sources:
+            where = f" <{s['url']}>" if s["url"] else ""
+            copy = " (copy of another report)" if s["copy"] else ""
+            lines.append(f"{s['n']}. {s['outlet'] or 'unknown outlet'}, {s['date'] or 'undated'}"
+                         f"{' (' + s['date_provenance'] + ')' if s['date'] and s['date_provenance'] not in (None, 'metadata') else ''}"
+                         f": {s['title'] or s['id']}{where} — article {s['id']}{copy}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_html(heading: str, briefs: list[StoryBrief]) -> str:
+    e = html.escape
+    cite = lambda ns, sid: "".join(f'<a href="#{e(sid)}-src{n}">[{n}]</a>' for n in ns)  # noqa: E731
+    out = ["<!doctype html><html lang=en><head><meta charset=utf-8>",
+           f"<title>{e(heading)}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem "
+           "auto;padding:0 1rem;color:#222}}h2{{margin-top:2.5rem;border-bottom:1px solid #ccc}}.meta{{color:#666}}"
+           "a{{color:#145}}li{{margin:.2rem 0}}</style></head><body>", f"<h1>{e(heading)}</h1>"]
+    if not briefs:
+        out.append("<p>No stories.</p>")
+    for b in briefs:
+        span = " – ".join(dict.fromkeys(d for d in (b.date_start, b.date_end) if d)) or "undated"
+        out.append(f"<h2>{e(b.title)}</h2><p class=meta>{e(b.id)} · {e(span)} · {len(b.sources)} reports</p>")
+        out.append("<h3>Summary</h3><ul>" + "".join(f"<li>{e(s)} {cite(ns, b.id)}</li>" for s, ns in b.summary)
+                   + "</ul>")
+        out.append("<h3>Timeline</h3><ul>" + "".join(
+            f"<li><b>{e(t['date'] or 'undated')}</b> ({e(t['kind'])}) {e(t['text'])} {cite(t['sources'], b.id)}</li>"
+            for t in b.timeline) + "</ul>")
+        out.append("<h3>Who said what</h3><ul>" + "".join(
+            f"<li><b>{e(who)}</b><ul>" + "".join(f"<li>({e(k)}) {e(t)} {cite(ns, b.id)}</li>" for k, t, ns in said)
+            + "</ul></li>" for who, said in sorted(b.quotes.items(), key=lambda kv: -len(kv[1]))) + "</ul>")
+        out.append(f"<p class=meta><i>{e(_NOT_BUILT)}</i></p><h3>Sources</h3><ol>")
+        for s in b.sources:
+            link = (f' <a href="{e(s["url"])}">{e(s["url"])}</a>' if s["url"] and s["url"].startswith(("http://",
+                    "https://")) else "")
+            out.append(f'<li id="{e(b.id)}-src{s["n"]}">{e(s["outlet"] or "unknown outlet")}, {e(s["date"] or "undated")}:'
+                       f' {e(s["title"] or s["id"])}{link} — article {e(s["id"])}'
+                       f'{" (copy of another report)" if s["copy"] else ""}</li>')
+        out.append("</ol>")
+    out.append("</body></html>")
+    return "\n".join(out)
