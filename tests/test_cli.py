@@ -147,3 +147,18 @@ def test_actors_commands(kb, tmp_path):
     r = sl("actors", "import", str(tmp_path / "missing.csv"), "--db", str(db))
     assert r.returncode == 2
     _one_line_error(r, "SL-E101")
+
+
+def test_unexpected_error_is_one_line_not_a_traceback(monkeypatch, capsys, tmp_path):
+    from storyline import api, cli
+
+    def boom(*a, **k):
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(api, "run", boom)
+    monkeypatch.setattr(sys, "argv", ["storyline", "run", str(EXAMPLES), "--db", str(tmp_path / "x.db"), "-q"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 1
+    err_lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err_lines) == 1 and err_lines[0].startswith("error[SL-E001]: internal error: RuntimeError")

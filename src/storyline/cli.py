@@ -431,7 +431,7 @@ def main() -> None:
             if exc.format_message().strip():  # empty for "no arguments: help was printed"
                 _error_line(f"error[SL-E100]: {exc.format_message()} — run `storyline --help` for usage")
             sys.exit(exc.exit_code)
-        if isinstance(exc, click_exc.Abort):
+        if isinstance(exc, getattr(click_exc, "Abort", getattr(typer, "Abort", ()))):
             sys.exit(130)
         _error_line(f"error[SL-E001]: internal error: {type(exc).__name__}: {exc} — please report it with the "
                     "command you ran")
