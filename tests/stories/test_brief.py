@@ -67,3 +67,33 @@ def test_html_briefing_is_self_contained_and_escaped(built, tmp_path):
     anchors = set(re.findall(r'href="#([^"]+)"', page))
     ids = set(re.findall(r'id="([^"]+)"', page))
     assert anchors and anchors <= ids
+
+
+def test_framing_differs_between_002_and_003(built):
+    """002 calls Lukashenko an "authoritarian leader"; 003 "President", and names the 2020 protests a
+    "color revolution attempt" — the same story, framed differently."""
+    from storyline.stories.framing import story_framing
+
+    with Store(built) as s:
+        arts = {a["source_id"][:3]: a["id"] for a in iter_rows(s, "articles")}
+        members = {m["article_id"]: m["story_id"] for m in iter_rows(s, "story_members")}
+        framing = story_framing(s, members[arts["002"]])
+    f002 = next(v for k, v in framing.items() if arts["002"] in k)
+    f003 = next(v for k, v in framing.items() if arts["003"] in k)
+    luk = "per:alexander-lukashenko"
+    assert ("authoritarian", "pejorative", luk) in f002["terms"]
+    assert ("President", "institutional", luk) in f003["terms"]
+    assert ("authoritarian", "pejorative", luk) not in f003["terms"]
+    assert "color revolution" in f003["only_here"] and "authoritarian" in f002["only_here"]
+
+
+def test_framing_lexicon_terms_and_event_names_are_not_attributed_to_actors():
+    from storyline.stories.framing import article_terms
+
+    text = "The exiled leader Jane Doe called the vote a sham, while the regime of Bob Roe denied it."
+    mentions = [{"start": text.index("Jane"), "end": text.index("Jane") + 8, "actor_id": "per:jane", "kind": "name"},
+                {"start": text.index("Bob"), "end": text.index("Bob") + 7, "actor_id": "per:bob", "kind": "name"}]
+    terms = article_terms(text, mentions)
+    assert terms[("leader", "institutional", "per:jane")] == 1
+    assert terms[("regime", "pejorative", "per:bob")] == 1
+    assert terms[("sham/farce/rigged", "contested", None)] == 1

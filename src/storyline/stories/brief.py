@@ -36,6 +36,8 @@ class StoryBrief:
     summary: list[tuple[str, list[int]]]                           # sentence, source numbers
     timeline: list[dict[str, Any]] = field(default_factory=list)   # date, kind (event|report), text, sources
     quotes: dict[str, list[tuple[str, str, list[int]]]] = field(default_factory=dict)  # speaker -> (kind, text, srcs)
+    framing: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> terms, only_here
+    names: dict[str, str] = field(default_factory=dict)  # actor id -> name, for the framing targets
 
 
 def build_brief(store: Store, *, story: str | None = None, arc: str | None = None, actor: str | None = None,
@@ -80,8 +82,11 @@ def _story(store: Store, story_id: str, max_summary: int) -> StoryBrief:
     sources = [{"n": number[m["id"]], "id": m["id"], "title": m["title"], "outlet": m["outlet"], "url": m["url"],
                 "date": m["date_value"] or m["published"], "date_provenance": m["date_provenance"],
                 "copy": bool(m["is_copy"])} for m in members]
+    from .framing import story_framing
+
     brief = StoryBrief(story_id, st["title"], st["date_start"], st["date_end"], sources,
-                       _summary(members, number, max_summary))
+                       _summary(members, number, max_summary), framing=story_framing(store, story_id))
+    brief.names = _names(store, sorted({t for f in brief.framing.values() for (_, _, t) in f["terms"] if t}))
     # timeline: new events with their own dates, and reports with their publication dates
     for e in c.execute(
         "SELECT DISTINCT e.id, e.type, e.mode, e.date, e.date_source, e.actor_ids, e.recipient_ids, em.article_id"
@@ -176,8 +181,25 @@ def _summary(members: list[dict[str, Any]], number: dict[str, int], k: int) -> l
     return out
 
 
-_NOT_BUILT = ("Cross-outlet comparison (shared and unique facts), framing terms per outlet and contradictions "
-              "are not built yet.")
+_NOT_BUILT = "Cross-outlet comparison (shared and unique facts) and contradictions are not built yet."
+
+
+def _framing_lines(b: StoryBrief, names: dict[str, str]) -> list[str]:
+    lines = []
+    for source, f in sorted(b.framing.items()):
+        by_target: dict[str, list[str]] = {}
+        for (label, category, target), n in sorted(f["terms"].items(), key=lambda kv: (-kv[1], kv[0][0])):
+            if target is not None:
+                by_target.setdefault(names.get(target, target), []).append(f"{label} ({category}) ×{n}")
+        events = sorted({label for (label, category, target) in f["terms"] if target is None
+                         and category in ("contested", "neutral-event")})
+        parts = [f"{who}: {', '.join(t)}" for who, t in sorted(by_target.items())]
+        if events:
+            parts.append("events named as: " + ", ".join(events))
+        if f["only_here"] and len(b.framing) > 1:
+            parts.append("only this source: " + ", ".join(f["only_here"]))
+        lines.append((source, "; ".join(parts) or "no framing terms"))
+    return lines
 
 
 def render_markdown(heading: str, briefs: list[StoryBrief]) -> str:
@@ -197,6 +219,8 @@ def render_markdown(heading: str, briefs: list[StoryBrief]) -> str:
             lines += [f"  - ({kind}) {text} {''.join(f'[{n}]' for n in ns)}" for kind, text, ns in said]
         if not b.quotes:
             lines.append("- (no quotes)")
+        lines += ["", "### How each source framed it"]
+        lines += [f"- **{src}** — {desc}" for src, desc in _framing_lines(b, b.names)] or ["- (none)"]
         lines += ["", f"*{_NOT_BUILT}*", "", "### Sources"]
         for s in b.sources:
             where = f" <{s['url']}>" if s["url"] else ""
@@ -228,6 +252,8 @@ def render_html(heading: str, briefs: list[StoryBrief]) -> str:
         out.append("<h3>Who said what</h3><ul>" + "".join(
             f"<li><b>{e(who)}</b><ul>" + "".join(f"<li>({e(k)}) {e(t)} {cite(ns, b.id)}</li>" for k, t, ns in said)
             + "</ul></li>" for who, said in sorted(b.quotes.items(), key=lambda kv: -len(kv[1]))) + "</ul>")
+        out.append("<h3>How each source framed it</h3><ul>" + "".join(
+            f"<li><b>{e(src)}</b> — {e(desc)}</li>" for src, desc in _framing_lines(b, b.names)) + "</ul>")
         out.append(f"<p class=meta><i>{e(_NOT_BUILT)}</i></p><h3>Sources</h3><ol>")
         for s in b.sources:
             link = (f' <a href="{e(s["url"])}">{e(s["url"])}</a>' if s["url"] and s["url"].startswith(("http://",
