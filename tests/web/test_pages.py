@@ -167,7 +167,7 @@ def test_story_pages(client: TestClient) -> None:
     assert r.status_code == 200 and 'id="story-members"' in r.text
     assert r.text.count('href="/article/') >= 2 and "copy" in r.text
     assert "/actor/per%3Avladimir-putin" in r.text
-    assert "Arc:" in r.text
+    assert "Arc:" in r.text and 'id="story-framing"' in r.text and "autocrat (pejorative)" in r.text
     assert client.get(story).status_code == 200
     assert client.get("/story/st-nope").status_code == 404
 

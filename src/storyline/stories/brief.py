@@ -86,7 +86,7 @@ def _story(store: Store, story_id: str, max_summary: int) -> StoryBrief:
 
     brief = StoryBrief(story_id, st["title"], st["date_start"], st["date_end"], sources,
                        _summary(members, number, max_summary), framing=story_framing(store, story_id))
-    brief.names = _names(store, sorted({t for f in brief.framing.values() for (_, _, t) in f["terms"] if t}))
+    brief.names = actor_names(store, sorted({t for f in brief.framing.values() for (_, _, t) in f["terms"] if t}))
     # timeline: new events with their own dates, and reports with their publication dates
     for e in c.execute(
         "SELECT DISTINCT e.id, e.type, e.mode, e.date, e.date_source, e.actor_ids, e.recipient_ids, em.article_id"
@@ -94,7 +94,7 @@ def _story(store: Store, story_id: str, max_summary: int) -> StoryBrief:
         " ON sm.article_id = em.article_id WHERE sm.story_id = ? AND e.negated + e.hypothetical + e.future"
         " + e.historical = 0 AND (json_array_length(e.actor_ids) > 0 OR json_array_length(e.recipient_ids) > 0)",
         (story_id,)):
-        names = _names(store, json.loads(e["actor_ids"]) + json.loads(e["recipient_ids"]))
+        names = actor_names(store, json.loads(e["actor_ids"]) + json.loads(e["recipient_ids"]))
         who = ", ".join(names[i] for i in json.loads(e["actor_ids"])) or "?"
         whom = ", ".join(names[i] for i in json.loads(e["recipient_ids"]))
         text = f"{who} — {e['type'].lower()}{'/' + e['mode'] if e['mode'] else ''}" + (f" → {whom}" if whom else "")
@@ -125,7 +125,7 @@ def _story(store: Store, story_id: str, max_summary: int) -> StoryBrief:
     return brief
 
 
-def _names(store: Store, ids: list[str]) -> dict[str, str]:
+def actor_names(store: Store, ids: list[str]) -> dict[str, str]:
     out = {i: i for i in ids}
     for i, name in store.conn.execute(
             f"SELECT id, name FROM actors WHERE id IN ({','.join('?' * len(ids))})", ids) if ids else ():
@@ -184,7 +184,7 @@ def _summary(members: list[dict[str, Any]], number: dict[str, int], k: int) -> l
 _NOT_BUILT = "Cross-outlet comparison (shared and unique facts) and contradictions are not built yet."
 
 
-def _framing_lines(b: StoryBrief, names: dict[str, str]) -> list[str]:
+def framing_lines(b: StoryBrief, names: dict[str, str]) -> list[str]:
     lines = []
     for source, f in sorted(b.framing.items()):
         by_target: dict[str, list[str]] = {}
@@ -220,7 +220,7 @@ def render_markdown(heading: str, briefs: list[StoryBrief]) -> str:
         if not b.quotes:
             lines.append("- (no quotes)")
         lines += ["", "### How each source framed it"]
-        lines += [f"- **{src}** — {desc}" for src, desc in _framing_lines(b, b.names)] or ["- (none)"]
+        lines += [f"- **{src}** — {desc}" for src, desc in framing_lines(b, b.names)] or ["- (none)"]
         lines += ["", f"*{_NOT_BUILT}*", "", "### Sources"]
         for s in b.sources:
             where = f" <{s['url']}>" if s["url"] else ""
@@ -253,7 +253,7 @@ def render_html(heading: str, briefs: list[StoryBrief]) -> str:
             f"<li><b>{e(who)}</b><ul>" + "".join(f"<li>({e(k)}) {e(t)} {cite(ns, b.id)}</li>" for k, t, ns in said)
             + "</ul></li>" for who, said in sorted(b.quotes.items(), key=lambda kv: -len(kv[1]))) + "</ul>")
         out.append("<h3>How each source framed it</h3><ul>" + "".join(
-            f"<li><b>{e(src)}</b> — {e(desc)}</li>" for src, desc in _framing_lines(b, b.names)) + "</ul>")
+            f"<li><b>{e(src)}</b> — {e(desc)}</li>" for src, desc in framing_lines(b, b.names)) + "</ul>")
         out.append(f"<p class=meta><i>{e(_NOT_BUILT)}</i></p><h3>Sources</h3><ol>")
         for s in b.sources:
             link = (f' <a href="{e(s["url"])}">{e(s["url"])}</a>' if s["url"] and s["url"].startswith(("http://",

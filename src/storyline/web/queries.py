@@ -495,6 +495,13 @@ class Queries:
             arc["stories"] = [self._all("SELECT id, title, date_start, date_end FROM stories WHERE id = ?", (i,))[0]
                               for i in ids[:50]]
         st["arc"] = arc
+        from ..stories.brief import StoryBrief, actor_names, framing_lines
+        from ..stories.framing import story_framing
+
+        b = StoryBrief(story_id, st["title"], st["date_start"], st["date_end"], [], [],
+                       framing=story_framing(self.store, story_id))
+        b.names = actor_names(self.store, sorted({t for f in b.framing.values() for (_, _, t) in f["terms"] if t}))
+        st["framing"] = framing_lines(b, b.names)
         return st
 
     # ------------------------------------------------------------------ search
