@@ -107,6 +107,10 @@ class KnowledgeBase:
         """Which article belongs to which story (story_id, article_id, outlet, published, is_copy)."""
         return self.dataframe("story_members")
 
+    def comparisons(self) -> Any:
+        """Per story: each claim (sentence) with the sources that carry it; `shared` vs unique to a source."""
+        return self.dataframe("comparisons")
+
     def arcs(self) -> Any:
         """Arcs: stories linked by the actor pairs of their events."""
         return self.dataframe("arcs")

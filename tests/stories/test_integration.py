@@ -93,3 +93,33 @@ def test_corrupt_story_state_is_rebuilt(built, tmp_path):
         s.conn.execute("UPDATE story_state SET data = x'00ff'")
     run([EXAMPLES], db)
     assert _tables(db) == before
+
+
+def test_comparison_finds_the_claim_002_and_003_share(built):
+    """Both report Lukashenko's "unprecedented pressure from the West" remark in different words."""
+    with Store(built) as s:
+        arts = {a["source_id"][:3]: a["id"] for a in iter_rows(s, "articles")}
+        rows = list(iter_rows(s, "comparisons"))
+        texts = {a["id"]: a["text"] for a in iter_rows(s, "articles")}
+    story = {r["story_id"] for r in rows if r["article_id"] == arts["002"]}
+    assert len(story) == 1
+    shared = [r for r in rows if r["shared"] and "unprecedented pressure" in r["text"]]
+    assert {r["article_id"] for r in shared} == {arts["002"], arts["003"]}
+    assert len({(r["story_id"], r["claim"]) for r in shared}) == 1
+    for r in rows:
+        assert texts[r["article_id"]][r["start"]:r["end"]] == r["text"]
+    unique_003 = [r for r in rows if not r["shared"] and r["article_id"] == arts["003"]]
+    assert any("color revolution" in r["text"] for r in unique_003)
+    assert not any(r["article_id"] in (arts["000"], arts["001"]) for r in rows)  # one source: nothing to compare
+
+
+def test_compare_rules():
+    from storyline.stories.compare import compare
+
+    a = "The minister announced on Tuesday that the new bridge over the river will open in May next year."
+    b = "The new bridge over the river will open in May, the minister announced. Tickets will cost five euros each."
+    c = "Completely different reporting about the weather in the mountains this weekend and skiing."
+    claims = compare([("x", "Outlet X", a), ("y", "Outlet Y", b), ("z", "Outlet Z", c)])
+    shared = [cl for cl in claims if len(cl.sources) > 1]
+    assert len(shared) == 1 and shared[0].sources == ["Outlet X", "Outlet Y"]
+    assert sum(len(cl.sources) == 1 for cl in claims) == 2

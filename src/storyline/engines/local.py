@@ -394,7 +394,15 @@ def rebuild_stories(store: Store, stats: Stats | None = None) -> int:
     for arc in arcs:
         for sid in arc.story_ids:
             records[sid].arc_id = arc.id
-    store.replace_stories(sorted(records.values(), key=lambda r: r.id), arcs, index.to_bytes())
+    from ..stories.compare import compare
+
+    comparisons = {}
+    for sid, record in records.items():
+        independent = [(m.article_id, m.outlet or f"unknown outlet (article {m.article_id})", by_id[m.article_id].text)
+                       for m in record.members if not m.is_copy]
+        if len(independent) > 1:  # a comparison needs two sources
+            comparisons[sid] = compare(independent)
+    store.replace_stories(sorted(records.values(), key=lambda r: r.id), arcs, index.to_bytes(), comparisons)
     if stats is not None:
         stats.inc("stories", "articles_added", added)
         stats.inc("stories", "stories", len(records))

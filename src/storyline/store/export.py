@@ -132,6 +132,12 @@ EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
         ["story_id", "article_id", "outlet", "published", "is_copy", "title"],
         set(),
     ),
+    "comparisons": (
+        'SELECT c.story_id, c.claim, c.source, c.article_id, c.start, c."end", c.text, c.n_sources,'
+        " c.n_sources > 1 FROM story_claims c ORDER BY c.story_id, c.claim, c.source, c.article_id, c.start",
+        ["story_id", "claim", "source", "article_id", "start", "end", "text", "n_sources", "shared"],
+        set(),
+    ),
     "arcs": (
         "SELECT id, title, story_ids, key_actors FROM arcs ORDER BY id",
         ["id", "title", "story_ids", "key_actors"],
@@ -140,7 +146,7 @@ EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
 }
 FORMATS = ("jsonl", "csv", "parquet", "plover", "gdelt")
 EVENT_FORMATS = ("plover", "gdelt")  # only for the events table
-_BOOL_COLUMNS = {"is_copy", "is_canonical", "negated", "hypothetical", "future", "historical", "is_new", "reported_in_quote"}
+_BOOL_COLUMNS = {"shared", "is_copy", "is_canonical", "negated", "hypothetical", "future", "historical", "is_new", "reported_in_quote"}
 
 
 def iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
@@ -227,7 +233,7 @@ def parquet_schema(table: str) -> Any:
         "intensity": pa.float64(), "trigger_start": pa.int64(), "trigger_end": pa.int64(),
         "location_start": pa.int64(), "location_end": pa.int64(), "n_sources": pa.int64(), "n_events": pa.int64(),
         "intensity_sum": pa.float64(), "intensity_mean": pa.float64(), "n_cooperation": pa.int64(),
-        "n_conflict": pa.int64(), "n_outlets": pa.int64(), "n_independent": pa.int64(), "n_copies": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
+        "n_conflict": pa.int64(), "claim": pa.int64(), "n_outlets": pa.int64(), "n_independent": pa.int64(), "n_copies": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
     }
     _, columns, json_cols = EXPORTS[table]
     # JSON-typed columns are stored as JSON strings in Parquet (stable schema for Dask/Spark/DuckDB)

@@ -351,6 +351,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        6,
+        "story_claims: cross-source comparison of each story's facts (shared / unique per source)",
+        """
+        CREATE TABLE story_claims (
+            story_id TEXT NOT NULL,
+            claim INTEGER NOT NULL,         -- claim number within the story (shared claims first)
+            article_id TEXT NOT NULL,
+            start INTEGER NOT NULL,         -- the sentence that carries the claim in that article
+            "end" INTEGER NOT NULL,
+            source TEXT NOT NULL,           -- outlet, or "unknown outlet (article <id>)"
+            text TEXT NOT NULL,
+            n_sources INTEGER NOT NULL,     -- independent sources that carry the claim
+            PRIMARY KEY (story_id, claim, article_id, start)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

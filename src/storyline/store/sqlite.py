@@ -517,7 +517,8 @@ class Store:
             c.execute("INSERT INTO story_edits (op, args, applied_at) VALUES (?,?,?)",
                       (op, json.dumps(args), _now()))
 
-    def replace_stories(self, records: Sequence[Any], arcs: Sequence[Any], state: bytes | None) -> None:
+    def replace_stories(self, records: Sequence[Any], arcs: Sequence[Any], state: bytes | None,
+                        comparisons: dict[str, Any] | None = None) -> None:
         """Store story records (:func:`storyline.stories.cluster.build_story`), arcs and the clusterer state."""
         with self.transaction() as c:
             for table in ("stories", "story_members", "arcs"):
@@ -544,6 +545,14 @@ class Store:
                            json.dumps(arc.story_ids), json.dumps([list(d) for d in arc.dyads])))
             if state is not None:
                 c.execute("INSERT OR REPLACE INTO story_state (key, data) VALUES ('index', ?)", (state,))
+            c.execute("DELETE FROM story_claims")
+            for story_id, claims in (comparisons or {}).items():
+                c.executemany(
+                    'INSERT OR IGNORE INTO story_claims (story_id, claim, article_id, start, "end", source, text,'
+                    " n_sources) VALUES (?,?,?,?,?,?,?,?)",
+                    [(story_id, k, sp.article_id, sp.start, sp.end, sp.source, sp.text, len(cl.sources))
+                     for k, cl in enumerate(claims, 1) for sp in cl.spans],
+                )
 
     # ---------------------------------------------------------------- actor edits
     def actor_edits(self) -> list[tuple[str, dict[str, Any]]]:
@@ -642,7 +651,7 @@ class Store:
                 "SELECT 1 FROM events e, json_each(e.actor_ids) a, json_each(e.recipient_ids) r"
                 " WHERE e.negated + e.hypothetical + e.future + e.historical = 0 AND a.value != r.value"
                 " GROUP BY a.value, r.value, substr(e.date, 1, 7)"))
-        table = {"facts": "article_facts"}.get(table, table)
+        table = {"facts": "article_facts", "comparisons": "story_claims"}.get(table, table)
         if table not in _TABLES:
             raise DatabaseError(f"unknown table {table!r}")
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -669,6 +678,7 @@ class Store:
             "event_mentions": c.execute("SELECT count(*) FROM event_mentions").fetchone()[0],
             "events": c.execute("SELECT count(*) FROM events").fetchone()[0],
             "stories": c.execute("SELECT count(*) FROM stories").fetchone()[0],
+            "story_claims": c.execute("SELECT count(DISTINCT story_id || '/' || claim) FROM story_claims").fetchone()[0],
             "arcs": c.execute("SELECT count(*) FROM arcs").fetchone()[0],
             "new_events": c.execute("SELECT count(*) FROM events WHERE negated + hypothetical + future + historical = 0"
                                     ).fetchone()[0],
@@ -713,7 +723,7 @@ _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "o
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
            "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits",
            "events", "event_mentions", "stories", "story_members", "arcs", "story_edits", "event_actors",
-           "actor_stats"}
+           "actor_stats", "story_claims"}
 def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else value
 

@@ -181,7 +181,8 @@ def _summary(members: list[dict[str, Any]], number: dict[str, int], k: int) -> l
     return out
 
 
-_NOT_BUILT = "Cross-outlet comparison (shared and unique facts) and contradictions are not built yet."
+_NOT_BUILT = ("Contradictions between outlets are not built yet; shared and unique facts per source are in "
+              "`storyline export --table comparisons`.")
 
 
 def framing_lines(b: StoryBrief, names: dict[str, str]) -> list[str]:
