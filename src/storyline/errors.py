@@ -44,6 +44,23 @@ class NoInputFiles(UsageError):
     hint = "supported: .txt .md .html .htm .jsonl .json .warc (optionally .gz)"
 
 
+class FtsQueryError(UsageError):
+    """A search query that is not valid SQLite FTS5 syntax (web app / HTTP API)."""
+
+    code = "SL-E110"
+    hint = 'use plain words, "a phrase in double quotes", AND / OR / NOT, or a prefix*'
+
+
+class StoryInputError(UsageError):
+    code = "SL-E130"
+    hint = "give StoryDoc records with a non-empty id; dates as datetime.date or 'YYYY-MM-DD'"
+
+
+class StoryStateError(UsageError):
+    code = "SL-E131"
+    hint = "the saved story state is unreadable or from another version; rebuild it with StoryIndex.rebuild"
+
+
 class DatabaseError(StorylineError):
     code = "SL-E200"
     hint = "check the --db path and that the file is a storyline database"
@@ -82,6 +99,11 @@ class MissingDependency(StorylineError):
 class ConfigError(StorylineError):
     code = "SL-E301"
     exit_code = 2
+
+
+class LLMUnavailable(ConfigError):
+    code = "SL-E302"
+    hint = "start the endpoint, or check --llm-url (an OpenAI-compatible base URL such as http://localhost:8080/v1)"
 
 
 # Reasons a document becomes a reject. Keys are the `reason` column of the rejects table.

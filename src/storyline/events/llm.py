@@ -21,16 +21,11 @@ import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import LLMUnavailable  # noqa: F401 - re-exported
 from .coder import EventMention, RuleCoder, plover_convention
 from .ontology import Ontology, load_ontology
 
 _JSON = re.compile(r"\{.*\}", re.S)
-
-
-class LLMUnavailable(ConfigError):
-    code = "SL-E302"
-    hint = "start the endpoint, or check --llm-url (an OpenAI-compatible base URL such as http://localhost:8080/v1)"
 
 
 class LLMCoder:

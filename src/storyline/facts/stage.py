@@ -155,7 +155,7 @@ class FactsStage:
     def _extract(self, a: Article, parts: list[tuple[int, str, Any]]) -> None:
         from .actors import mention_at, resolve_mentions
         from .quotes import find_quotes
-        from .time import find_timexes, resolve_publication
+        from .time import Timex, find_timexes, resolve_publication
 
         dct = _dct(a.published)
         mentions: list[Any] = []
@@ -203,20 +203,10 @@ class FactsStage:
         ]
         a.spans["quotes"] = [_quote_span(text, off, q, m, actor_name(m.actor_id) if m else None) for off, q, m in quotes]
         a.spans["events"] = [_event_span(text, off, ev) for off, ev in events]
-        shifted = [_Shifted(s.start, s.end, s.label, s.attrs) for s in a.spans["timexes"]]
-        a.facts["date"] = resolve_publication(a.published, a.published_source, text, shifted)  # type: ignore[arg-type]
+        shifted = [Timex(s.start, s.end, s.text, s.label, s.attrs.get("value"), s.attrs.get("mod"),
+                         s.attrs.get("reason")) for s in a.spans["timexes"]]
+        a.facts["date"] = resolve_publication(a.published, a.published_source, text, shifted)
         a.facts["new_actors"] = list(new_actors.values())
-
-
-class _Shifted:
-    """A timex in article offsets, duck-typed like :class:`storyline.facts.time.Timex`."""
-
-    __slots__ = ("start", "end", "type", "value", "mod", "reason", "text")
-
-    def __init__(self, start: int, end: int, type_: str, attrs: dict[str, Any]):
-        self.start, self.end, self.type = start, end, type_
-        self.value, self.mod, self.reason = attrs.get("value"), attrs.get("mod"), attrs.get("reason")
-        self.text = ""
 
 
 def _shift(off: int, v: int | None) -> int | None:

@@ -24,22 +24,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from storyline.errors import UsageError
+from storyline.errors import StoryInputError, StoryStateError  # noqa: F401 - re-exported
 
 STATE_VERSION = 1
 MAX_TEXT_CHARS = 200_000  # longer texts are cut here for clustering (the article itself is untouched)
 
 EventKey = tuple[str, tuple[str, ...], tuple[str, ...], "str | None"]
-
-
-class StoryInputError(UsageError):
-    code = "SL-E130"
-    hint = "give StoryDoc records with a non-empty id; dates as datetime.date or 'YYYY-MM-DD'"
-
-
-class StoryStateError(UsageError):
-    code = "SL-E131"
-    hint = "the saved story state is unreadable or from another version; rebuild it with StoryIndex.rebuild"
 
 
 # --------------------------------------------------------------------------------------------- input

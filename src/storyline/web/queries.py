@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import FtsQueryError, UsageError  # noqa: F401 - FtsQueryError re-exported for the app
 from ..store import Store
 
 # the date an article is filed under: the resolved publication date, else its metadata date
@@ -42,13 +42,6 @@ _ARTICLE_ORDER = " ORDER BY (" + _ADATE + " IS NULL), " + _ADATE + " DESC, a.seq
 STORIES_MISSING = "stories are not built yet"
 MEMO_SIZE = 2048  # cached page aggregates (per database version)
 SEARCH_KINDS = ("articles", "quotes")
-
-
-class FtsQueryError(UsageError):
-    """A search query that is not valid SQLite FTS5 syntax."""
-
-    code = "SL-E110"
-    hint = 'use plain words, "a phrase in double quotes", AND / OR / NOT, or a prefix*'
 
 
 def _loads(value: Any) -> Any:
@@ -543,14 +536,7 @@ class SearchIndex:
         self._local = threading.local()
 
     def _db_stamp(self) -> str:
-        parts = [SEARCH_VERSION]
-        for p in (self.q.db, Path(str(self.q.db) + "-wal")):
-            try:
-                st = p.stat()
-                parts.append(f"{st.st_size}:{st.st_mtime_ns}")
-            except OSError:
-                parts.append("-")
-        return "|".join(parts)
+        return f"{SEARCH_VERSION}|{self.q.db_stamp()}"
 
     def _stored_stamp(self, path: Path) -> str | None:
         if not path.exists():
