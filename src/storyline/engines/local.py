@@ -385,7 +385,7 @@ def rebuild_stories(store: Store, stats: Stats | None = None) -> int:
         new = sorted((d for d in docs if index.story_of(d.id) is None), key=canonical_order)
         index.add_many(new)
         added = len(new)
-    assignment, _warnings = apply_edits(index.assignment(), [StoryEdit.from_dict(e) for e in store.story_edits()])
+    assignment, warnings = apply_edits(index.assignment(), [StoryEdit.from_dict(e) for e in store.story_edits()])
     members: dict[str, list[Any]] = {}
     for article_id, story_id in assignment.items():
         members.setdefault(story_id, []).append(by_id[article_id])
@@ -407,6 +407,8 @@ def rebuild_stories(store: Store, stats: Stats | None = None) -> int:
         stats.inc("stories", "articles_added", added)
         stats.inc("stories", "stories", len(records))
         stats.inc("stories", "arcs", len(arcs))
+        for w in warnings:  # an edit naming articles no longer stored: skipped, counted in the run's stats
+            stats.inc("stories", f"edit_skipped:{w[:120]}")
     return len(records)
 
 
