@@ -30,6 +30,19 @@ def run(
     return _run_local(paths, db, options, progress)
 
 
+def load(dataset: str | os.PathLike[str], db: str | os.PathLike[str] = "storyline.db") -> RunReport:
+    """Load a Parquet dataset written by the Dask engine (``run(..., options=RunOptions(engine="dask"))``)
+    into the SQLite knowledge base ``db`` (created if missing); plans already in ``db`` are skipped.
+    Needs pyarrow (``storyline[dask]``)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependency("pyarrow", "dask") from exc
+    from .engines.parts import load as _load
+
+    return _load(dataset, db)
+
+
 class KnowledgeBase:
     """Read access to a storyline database (opened read-only)."""
 
@@ -144,9 +157,41 @@ def open_kb(db: str | os.PathLike[str]) -> KnowledgeBase:
     return KnowledgeBase(db)
 
 
+def export_all(db: str | os.PathLike[str], folder: str | os.PathLike[str], fmt: str = "jsonl", *,
+               force: bool = False) -> dict[str, Any]:
+    """Write every export table of ``db`` plus what :func:`import_export` needs to rebuild it into
+    ``folder`` (``fmt``: ``jsonl`` or ``parquet``), from one snapshot; returns the manifest
+    (docs/exports.md, "Full export and import")."""
+    from .store.dump import export_all as _export_all
+
+    with open_kb(db) as kb:
+        return _export_all(kb.store, folder, fmt, force=force)
+
+
+def import_export(folder: str | os.PathLike[str], db: str | os.PathLike[str], *, force: bool = False
+                  ) -> dict[str, int]:
+    """Rebuild a knowledge base in ``db`` (new or empty; ``force`` replaces a non-empty one) from a folder
+    written by :func:`export_all`; returns rows per stored table."""
+    from .store.dump import import_export as _import_export
+
+    return _import_export(folder, db, force=force)
+
+
+def check(db: str | os.PathLike[str]) -> Any:
+    """Verify ``db`` read-only: SQLite's integrity check plus storyline's invariants (duplicates point to
+    a canonical article, every span lies inside its article's text, every referenced article, event,
+    story and actor exists, latest schema). Returns a :class:`storyline.store.check.CheckReport`
+    (``.ok``, ``.problems``)."""
+    from .store.check import check as _check
+
+    return _check(db)
+
+
 # ---------------------------------------------------------------------- actor registry edits
-def _writable(db: str | os.PathLike[str]) -> Store:
-    return Store(db, create=False)
+def _writable(db: str | os.PathLike[str], command: str = "storyline edit") -> Store:
+    """The database opened for writing under its writer lock: an edit while a `storyline run` writes to the
+    same database is refused at once (RunInProgress) rather than interleaved with the run's analysis."""
+    return Store(db, create=False, lock=command)
 
 
 def add_actors(db: str | os.PathLike[str], actors: Sequence[dict[str, Any]], *,
@@ -156,7 +201,7 @@ def add_actors(db: str | os.PathLike[str], actors: Sequence[dict[str, Any]], *,
     from .facts.edits import actor_from_dict, validate_actor
 
     records = [actor_from_dict(validate_actor(a)) for a in actors]
-    with _writable(db) as store:
+    with _writable(db, "storyline actors add") as store:
         store.add_user_actors(records)
         ids = store.articles_containing(n for r in records for n in (r.name, *r.aliases))
         store.invalidate_facts(ids)
@@ -180,7 +225,7 @@ def merge_actors(db: str | os.PathLike[str], src: str, dst: str) -> dict[str, in
 
     if src == dst:
         raise UsageError("cannot merge an actor into itself", hint="give two different actor ids")
-    with _writable(db) as store:
+    with _writable(db, "storyline actors merge") as store:
         row = store.actor_row(dst)
         if row is not None:
             target = Actor(id=row["id"], name=row["name"], type=row["type"], country=row["country"],
@@ -205,7 +250,7 @@ def split_actor(db: str | os.PathLike[str], src: str, aliases: Sequence[str], ne
     if not aliases:
         raise UsageError("split needs at least one --alias", hint="the names that belong to the new actor")
     validate_actor({"id": new_id, "name": new_name or aliases[0]}, where="new actor")
-    with _writable(db) as store:
+    with _writable(db, "storyline actors split") as store:
         if store.actor_row(src) is None:
             raise UsageError(f"unknown actor {src!r}", hint="list actors with `storyline actors list`")
         if store.actor_row(new_id) is not None:
@@ -223,7 +268,7 @@ def edit_stories(db: str | os.PathLike[str], op: str, items: Sequence[str]) -> i
     from .stories.cluster import edit
 
     e = edit(op, items)
-    with _writable(db) as store:
+    with _writable(db, f"storyline stories {op}") as store:
         store.record_story_edit(e.op, e.to_dict())
         return rebuild_stories(store)
 
@@ -245,7 +290,7 @@ def brief(db: str | os.PathLike[str], *, story: str | None = None, arc: str | No
 
 def analyse(db: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> int:
     """Run the facts stage over stored articles whose facts are missing or stale; returns how many."""
-    with _writable(db) as store:
+    with _writable(db, "storyline analyse") as store:
         return _reanalyse(store, progress)
 
 

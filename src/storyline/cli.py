@@ -2,15 +2,16 @@
 
 Exit codes (docs/cli.md): 0 success (rejects, if any, are listed in the summary); 1 unexpected
 internal error; 2 usage error; 3 database error; 4 missing optional dependency; 5 `--strict` and
-at least one input was rejected; 130 interrupted.
+at least one input was rejected; 6 `storyline check` found problems; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -20,6 +21,7 @@ from rich.table import Table
 from . import api
 from .engines.local import RunOptions
 from .errors import StorylineError, UsageError
+from .limits import DOC_TIMEOUT, MAX_CHARS
 from .store.export import EXPORTS, FORMATS
 
 app = typer.Typer(
@@ -40,7 +42,13 @@ def run(
     paths: list[Path] = typer.Argument(..., help="Files or directories (recursive) to ingest."),
     db: Path = DB_OPTION,
     max_bytes: int = typer.Option(20 * 1024 * 1024, "--max-bytes", help="Per-file/record size limit in bytes."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for per-document stages."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0,
+                                help="Worker processes (local) or Dask workers to start; 0: all cores."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine) or dask (needs storyline[dask])."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
+    dataset: Optional[Path] = typer.Option(None, "--dataset",
+                                           help="Dask: Parquet dataset folder for stage outputs (default DB.parts)."),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 5 if any input was rejected."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -49,10 +57,16 @@ def run(
     coder: str = typer.Option("rules", "--coder", help="Event coder: rules, or llm (a local OpenAI-compatible endpoint)."),
     llm_url: Optional[str] = typer.Option(None, "--llm-url", help="API base of the LLM endpoint, e.g. http://localhost:8080/v1."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name the endpoint serves."),
+    doc_timeout: float = typer.Option(DOC_TIMEOUT, "--doc-timeout", min=0,
+                                      help="Seconds per document and stage; a document over it is rejected (time_limit). 0: no limit."),
+    max_chars: int = typer.Option(MAX_CHARS, "--max-chars", min=0,
+                                  help="Characters of clean text per document; a longer one is rejected (too_large). 0: no limit."),
 ) -> None:
     """Ingest, clean, deduplicate PATHS and extract their facts into the knowledge base (incremental, resumable)."""
     options = RunOptions(max_bytes=max_bytes, workers=workers, facts=facts, reanalyse=reanalyse, coder=coder,
-                         llm_url=llm_url, llm_model=llm_model)
+                         llm_url=llm_url, llm_model=llm_model, engine=engine, scheduler=scheduler,
+                         dataset=str(dataset) if dataset else None, doc_timeout=doc_timeout or None,
+                         max_chars=max_chars or None)
     show_progress = not quiet and not as_json and err.is_terminal
     with _progress_bar(show_progress) as progress:
         report = api.run(paths, db, options=options, progress=progress)
@@ -67,6 +81,23 @@ def run(
         _print_run(report, db)
     if strict and report.reject_counts:
         raise typer.Exit(5)
+
+
+@app.command()
+def load(
+    dataset: Path = typer.Argument(..., help="Parquet dataset folder written by `run --engine dask`."),
+    db: Path = DB_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print the load summary as JSON."),
+) -> None:
+    """Load a Parquet dataset (docs/dataset.md) into the SQLite knowledge base for serving."""
+    report = api.load(dataset, db)
+    if as_json:
+        out.print_json(json.dumps({
+            "run_id": report.run_id, "db": str(db), "dataset": str(dataset), "articles_new": report.articles_new,
+            "articles_analysed": report.articles_analysed, "reject_counts": dict(report.reject_counts),
+            "stats": report.stats, "knowledge_base": report.summary}))
+    else:
+        _print_run(report, db)
 
 
 def _date_cell(article: dict, facts: dict | None) -> str:
@@ -162,11 +193,24 @@ def _print_run(report: api.RunReport, db: Path) -> None:
 @app.command("export")
 def export_cmd(
     db: Path = DB_OPTION,
-    table: str = typer.Option(..., "--table", "-t", help=f"One of: {', '.join(EXPORTS)}."),
+    table: Optional[str] = typer.Option(None, "--table", "-t", help=f"One of: {', '.join(EXPORTS)}."),
     fmt: str = typer.Option("jsonl", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
     out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: stdout)."),
+    all_dir: Optional[Path] = typer.Option(None, "--all", help="Write every table, plus what `storyline import` "
+                                           "needs to rebuild the knowledge base, into this folder (jsonl or parquet)."),
+    force: bool = typer.Option(False, "--force", help="With --all: overwrite a previous export in the folder."),
 ) -> None:
-    """Export a table as JSONL, CSV or Parquet (stdout by default)."""
+    """Export a table as JSONL, CSV or Parquet (stdout by default), or everything with --all DIR."""
+    if all_dir is not None:
+        if table is not None or out_path is not None:
+            raise UsageError("--all writes every table into its folder", hint="drop --table/--out, or drop --all")
+        manifest = api.export_all(db, all_dir, fmt, force=force)
+        n = sum(t["rows"] for t in manifest["tables"].values())
+        err.print(f"wrote {len(manifest['tables'])} tables ({n} rows) and {len(manifest['restore'])} restore files "
+                  f"to {all_dir}", highlight=False)
+        return
+    if table is None:
+        raise UsageError("missing --table", hint=f"use --table with one of: {', '.join(EXPORTS)}, or --all DIR")
     if table not in EXPORTS:
         raise UsageError(f"unknown table {table!r}", hint=f"use --table with one of: {', '.join(EXPORTS)}")
     if fmt not in FORMATS:
@@ -189,6 +233,18 @@ def export_cmd(
             err.print(f"wrote {n} {table} rows to {out_path}")
 
 
+@app.command("import")
+def import_cmd(
+    folder: Path = typer.Argument(..., help="A folder written by `storyline export --all`."),
+    db: Path = DB_OPTION,
+    force: bool = typer.Option(False, "--force", help="Replace everything in a non-empty --db."),
+) -> None:
+    """Rebuild a knowledge base from a full export (`storyline export --all DIR`) into a new --db."""
+    counts = api.import_export(folder, db, force=force)
+    err.print(f"imported {counts.get('articles', 0)} articles, {counts.get('events', 0)} events and "
+              f"{counts.get('stories', 0)} stories from {folder} into {db}", highlight=False)
+
+
 @app.command()
 def stats(db: Path = DB_OPTION, as_json: bool = typer.Option(False, "--json")) -> None:
     """Summarise the knowledge base: counts, removal reasons, reject reasons."""
@@ -201,6 +257,26 @@ def stats(db: Path = DB_OPTION, as_json: bool = typer.Option(False, "--json")) -
     for k, v in s.items():
         table.add_row(k, ", ".join(f"{a} {b}" for a, b in v.items()) if isinstance(v, dict) else str(v))
     out.print(table)
+
+
+@app.command()
+def check(db: Path = DB_OPTION, as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Verify the knowledge base: SQLite integrity check plus storyline's invariants (exit 6 on problems)."""
+    from .errors import CheckFailed
+
+    report = api.check(db)
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        for p in report.problems:
+            out.print(str(p), highlight=False, markup=False, soft_wrap=True)
+        for what, n in report.omitted.items():
+            out.print(f"{what}: {n} more problem(s) of this kind not listed", highlight=False, markup=False)
+        if report.ok:
+            out.print(f"ok: {db} passed {len(report.checks)} checks ({', '.join(report.checks)})", highlight=False,
+                      soft_wrap=True)
+    if not report.ok:
+        raise CheckFailed(f"{report.n_problems} problem(s) in {db}")
 
 
 @app.command()
@@ -425,6 +501,14 @@ def main() -> None:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except (sqlite3.Error, OSError) as exc:  # disk full, read-only database… during an edit: one coded line
+        from .store.sqlite import storage_error
+
+        mapped = storage_error(exc, "the database")
+        if mapped is None:
+            _internal_error(exc)
+        _error_line(mapped.one_line())
+        sys.exit(mapped.exit_code)
     except Exception as exc:  # click usage errors and anything unexpected
         click_exc = _click_exceptions()
         if isinstance(exc, click_exc.ClickException):
@@ -433,9 +517,13 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if isinstance(exc, getattr(click_exc, "Abort", getattr(typer, "Abort", ()))):
             sys.exit(130)
-        _error_line(f"error[SL-E001]: internal error: {type(exc).__name__}: {exc} — please report it with the "
-                    "command you ran")
-        sys.exit(1)
+        _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    _error_line(f"error[SL-E001]: internal error: {type(exc).__name__}: {exc} — please report it with the "
+                "command you ran")
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,8 @@ __all__ = [
     "build_groups",
     "fingerprint",
     "normalise_for_hash",
+    "verdict",
+    "verify_candidate",
 ]
 
 
@@ -886,21 +888,40 @@ class DedupIndex:
                                                strict=True):
             if other == fp.article_id:
                 continue
-            contained = _containment(fp.sketch, fp.n_shingles, sketch, n_other)
-            reason = self._verdict(sim, contained, fp.n_shingles, n_other)
-            if reason:
-                matches.append(DupMatch(fp.article_id, other, reason, sim, contained))
+            m = verify_candidate(self.cfg, fp, other, n_other, sketch, sim)
+            if m is not None:
+                matches.append(m)
         matches.sort(key=lambda m: (-m.similarity, -m.containment, m.other_id))
         return matches
 
     def _verdict(self, sim: float, contained: float, n_a: int, n_b: int) -> str | None:
-        cfg = self.cfg
-        if sim >= cfg.jaccard_threshold:
-            return "near_duplicate"
-        ratio = min(n_a, n_b) / max(n_a, n_b, 1)
-        if contained >= cfg.containment_threshold and ratio >= cfg.min_length_ratio:
-            return "contained"
-        return None
+        return verdict(self.cfg, sim, contained, n_a, n_b)
+
+
+def jaccard_estimate(sig_a: np.ndarray, sig_b: np.ndarray, num_perm: int) -> float:
+    """MinHash Jaccard estimate: the share of equal signature values (as :meth:`DedupIndex.add` computes it)."""
+    return int(np.count_nonzero(sig_a == sig_b)) / num_perm
+
+
+def verdict(cfg: DedupConfig, sim: float, contained: float, n_a: int, n_b: int) -> str | None:
+    """The match reason for a candidate pair with Jaccard estimate ``sim`` and containment ``contained``
+    (shingle-set sizes ``n_a``, ``n_b``), or None when it is no duplicate. Pure."""
+    if sim >= cfg.jaccard_threshold:
+        return "near_duplicate"
+    ratio = min(n_a, n_b) / max(n_a, n_b, 1)
+    if contained >= cfg.containment_threshold and ratio >= cfg.min_length_ratio:
+        return "contained"
+    return None
+
+
+def verify_candidate(cfg: DedupConfig, fp: Fingerprint, other_id: str, other_n_shingles: int,
+                     other_sketch: np.ndarray, sim: float) -> DupMatch | None:
+    """Verify one candidate pair: ``fp`` (the newcomer) against an indexed document with the given
+    shingle count and sketch, whose Jaccard estimate with ``fp`` is ``sim``. Pure: the index and the
+    distributed (Dask) engine share it, so both declare exactly the same matches."""
+    contained = _containment(fp.sketch, fp.n_shingles, other_sketch, other_n_shingles)
+    reason = verdict(cfg, sim, contained, fp.n_shingles, other_n_shingles)
+    return None if reason is None else DupMatch(fp.article_id, other_id, reason, sim, contained)
 
 
 def _first_id(fps: Iterable[Fingerprint | bytes]) -> str | None:
@@ -943,7 +964,8 @@ class GroupMember:
 
 @dataclass(slots=True)
 class MemberLink:
-    """How a member joined its group: the strongest path from the canonical, last hop ``via``."""
+    """How a member joined its group: the strongest path from the canonical, last hop ``via``; reason and
+    scores are those of the path's weakest hop (see ``_spanning_links``)."""
 
     id: str
     similarity: float
@@ -1066,8 +1088,14 @@ def _make_group(
 
 
 def _spanning_links(root: str, adjacency: dict[str, list[tuple[str, DupMatch]]]) -> list[MemberLink]:
-    """Maximum spanning tree from the canonical (Prim): each member's strongest path to it."""
+    """Maximum spanning tree from the canonical (Prim): each member's strongest path to it.
+
+    A member's reason and scores are those of the weakest hop of that path (the nearest to the
+    canonical on ties): what links it to the canonical, whatever the arrival order. (Exact copies
+    of a near duplicate are matched to whichever of them arrived first; each of them is the near
+    duplicate, not an ``exact`` copy of the canonical.)"""
     links = [MemberLink(root, 1.0, 1.0, "canonical", None)]
+    weakest: dict[str, DupMatch | None] = {root: None}  # the weakest hop from the canonical to each member
     seen = {root}
     heap: list[tuple[tuple[float, float], str, str, int]] = []
     matches: list[DupMatch] = []
@@ -1086,6 +1114,10 @@ def _spanning_links(root: str, adjacency: dict[str, list[tuple[str, DupMatch]]])
             continue
         seen.add(dst)
         m = matches[i]
+        before = weakest[src]
+        if before is not None and _strength(m) >= _strength(before):
+            m = before
+        weakest[dst] = m
         links.append(MemberLink(dst, m.similarity, m.containment, m.reason, src))
         push(dst)
     return links

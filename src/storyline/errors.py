@@ -87,6 +87,75 @@ class DatabaseLocked(DatabaseError):
     hint = "another storyline process is writing to this database; wait for it to finish"
 
 
+class RunInProgress(DatabaseError):
+    """Another writer (``storyline run``, or an actor/story edit) holds the database's writer lock."""
+
+    code = "SL-E205"
+    hint = "wait for it to finish (`storyline serve` and other readers may keep reading meanwhile), or stop it"
+
+
+class DiskFull(DatabaseError):
+    code = "SL-E206"
+    hint = ("free disk space, then re-run the same command: finished batches are kept and the run resumes; "
+            "`storyline check` verifies the database")
+
+
+class DatabaseReadOnly(DatabaseError):
+    code = "SL-E207"
+    hint = ("make the database file, its directory and its -wal/-shm files writable (or point --db elsewhere), "
+            "then re-run the same command")
+
+
+class CheckFailed(DatabaseError):
+    """``storyline check`` found problems (they are listed before this line)."""
+
+    code = "SL-E208"
+    hint = "restore a backup, or rebuild the knowledge base with `storyline run` into a new --db"
+    exit_code = 6
+
+
+class DatasetError(DatabaseError):
+    """A folder given as a storyline Parquet dataset (``storyline load``, ``run --dataset``) is not one."""
+
+    code = "SL-E220"
+    hint = "give the folder a `storyline run --engine dask` wrote (default <db>.parts); see docs/dataset.md"
+
+
+class DatasetMismatch(DatabaseError):
+    """The dataset's dedup results were computed against another knowledge base than the one to load into."""
+
+    code = "SL-E221"
+    hint = "load a dataset into the database it was built for, or into a new database file"
+
+
+class ImportTargetNotEmpty(DatabaseError):
+    """``storyline import`` into a database that already holds data (docs/exports.md, "Full export and import")."""
+
+    code = "SL-E230"
+    hint = "import into a new --db path, or add --force to replace everything in this database"
+
+
+class MalformedExport(DatabaseError):
+    """A folder given to ``storyline import`` is not a whole, readable full export; names the file and row."""
+
+    code = "SL-E231"
+    hint = "fix or remove that file, or write the export again with `storyline export --all DIR`"
+
+
+class ExportVersionError(DatabaseError):
+    """A full export written by another format or schema version than this storyline's."""
+
+    code = "SL-E232"
+    hint = "import it with a storyline of the version that wrote it"
+
+
+class ExportTargetNotEmpty(UsageError):
+    """``storyline export --all DIR`` into a folder that already holds files."""
+
+    code = "SL-E233"
+    hint = "give a new or empty folder, or add --force to overwrite a previous export there"
+
+
 class MissingDependency(StorylineError):
     code = "SL-E300"
     exit_code = 4
@@ -112,7 +181,8 @@ REJECT_REASONS: dict[str, str] = {
     "empty": "the file or record holds no text",
     "binary": "the bytes are not text (NUL bytes or undecodable binary data)",
     "invalid_encoding": "the bytes could not be decoded in any plausible text encoding",
-    "too_large": "the file or record is larger than the size limit (--max-bytes)",
+    "too_large": "the file or record is larger than the size limit (--max-bytes), or its clean text is longer "
+                 "than the text limit (--max-chars, `stage` clean); the detail gives the size",
     "truncated_gzip": "the gzip stream ends before its end marker (truncated download)",
     "corrupt_gzip": "the gzip stream is corrupt",
     "gzip_bomb": "the gzip stream inflates beyond the size limit or an implausible ratio",
@@ -124,4 +194,6 @@ REJECT_REASONS: dict[str, str] = {
     "no_content": "cleaning left no article text (the page is all boilerplate or has no body)",
     "html_parse_error": "the HTML could not be parsed",
     "internal_error": "an unexpected error in a stage; the detail holds the exception",
+    "time_limit": "a per-document stage (e.g. clean) took longer than the time limit (--doc-timeout); "
+                  "`stage` says which",
 }

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from .limits import DOC_TIMEOUT, MAX_CHARS, DocTimeout, time_limit, too_large
 from .model import Reject
 
 In = TypeVar("In")
@@ -60,10 +61,17 @@ class DocStage(Generic[In, Out]):
     """A pure per-document stage. Subclasses implement :meth:`process`.
 
     Rejects coming in pass through untouched; an exception inside :meth:`process` becomes a
-    reject with reason ``internal_error`` (one bad document never kills a run).
+    reject with reason ``internal_error`` (one bad document never kills a run). Each document runs
+    under a time limit (``timeout`` seconds, :func:`storyline.limits.time_limit`): past it the
+    document becomes a ``time_limit`` reject. A record coming out with a ``text`` longer than
+    ``max_chars`` characters becomes a ``too_large`` reject. ``None`` or 0 turns a limit off.
     """
 
     name = "stage"
+
+    def __init__(self, *, timeout: float | None = DOC_TIMEOUT, max_chars: int | None = MAX_CHARS) -> None:
+        self.timeout = timeout
+        self.max_chars = max_chars
 
     def process(self, record: In) -> Out | Reject:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -72,23 +80,39 @@ class DocStage(Generic[In, Out]):
         if isinstance(record, Reject):
             return record
         stats.inc(self.name, "in")
+        lim = None
         try:
-            out = self.process(record)
+            with time_limit(getattr(self, "timeout", DOC_TIMEOUT)) as lim:
+                out = self.process(record)
+        except DocTimeout as exc:
+            if lim is None or exc.limit is not lim:  # an enclosing limit ran out: not this document's
+                raise
+            out = self._reject(record, "time_limit",
+                               f"{self.name} took longer than the time limit of {exc.seconds:g} s (--doc-timeout)")
         except Exception as exc:  # noqa: BLE001 - converted to a reject with the traceback
-            out = Reject(
-                source_path=_path_of(record),
-                reason="internal_error",
-                detail=f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=-3))}",
-                stage=self.name,
-                record=_prov(record).get("record"),
-                offset=_prov(record).get("offset"),
-                doc_id=getattr(record, "id", None),
-            )
+            out = self._reject(record, "internal_error",
+                               f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=-3))}")
+        max_chars = getattr(self, "max_chars", MAX_CHARS)
+        text = None if isinstance(out, Reject) else getattr(out, "text", None)
+        if too_large(text, max_chars):
+            out = self._reject(record, "too_large", f"{self.name}: the text has {len(text):,} characters, "  # type: ignore[arg-type]
+                                                    f"over the limit of {max_chars:,} (--max-chars)")
         if isinstance(out, Reject):
             stats.drop(self.name, out.reason)
         else:
             stats.inc(self.name, "kept")
         return out
+
+    def _reject(self, record: Any, reason: str, detail: str) -> Reject:
+        return Reject(
+            source_path=_path_of(record),
+            reason=reason,
+            detail=detail,
+            stage=self.name,
+            record=_prov(record).get("record"),
+            offset=_prov(record).get("offset"),
+            doc_id=getattr(record, "id", None),
+        )
 
     def __call__(self, records: Iterable[In | Reject], stats: Stats) -> Iterator[Out | Reject]:
         for record in records:

@@ -158,3 +158,22 @@ def test_second_run_keeps_groups_and_canonicals(tmp_path):
             snapshots.append((list(iter_rows(s, "duplicates")), list(iter_rows(s, "articles"))))
     assert snapshots[0] == snapshots[1] == snapshots[2]
     assert any(not d["is_canonical"] for d in snapshots[0][0])
+
+
+def test_facts_in_worker_processes_give_the_same_knowledge_base(tmp_path, monkeypatch):
+    """The facts stage in 2 worker processes (each with its own spaCy pipeline) writes exactly what one
+    process writes: batches are written in order and every table's rows are equal."""
+    import storyline.engines.local as local
+
+    monkeypatch.setattr(local, "FACTS_POOL_MIN", 0)  # the 5 examples are below the production threshold
+    tables = ["mentions", "timexes", "quotes", "facts", "event_mentions", "events", "actors", "stories"]
+    out = {}
+    for workers in (1, 2):
+        db = tmp_path / f"w{workers}.db"
+        report = run([EXAMPLES], db, RunOptions(workers=workers, facts_batch=2))
+        assert report.articles_analysed == 5
+        with Store(db, create=False, readonly=True) as st:
+            out[workers] = {t: list(iter_rows(st, t)) for t in tables}
+    assert out[1]["mentions"] and out[1]["quotes"] and out[1]["events"]
+    for t in tables:
+        assert out[1][t] == out[2][t], t

@@ -110,15 +110,37 @@ def _extract(html: str, url: str | None) -> HtmlResult:
 
 # Large pages: script/style bodies (JSON-LD kept for metadata) and long data: URIs are cut
 # before parsing; libxml2 truncates a document at a text node or attribute over 10 MB.
-_SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b([^>]*)>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Opening and closing tags are searched separately (one lazy ``<script>.*?</script>`` pattern is
+# quadratic on a page of many unclosed ``<script>`` tags: each one scans to the end of the page).
+_SCRIPT_STYLE_OPEN_RE = re.compile(r"<(script|style)\b([^<>]{0,4000})>", re.IGNORECASE)
+_SCRIPT_STYLE_CLOSE_RE = {name: re.compile(rf"</{name}\s{{0,100}}>", re.IGNORECASE) for name in ("script", "style")}
 _DATA_URI_RE = re.compile(r"data:[^\"'\s)>]{512,}")
 
 
 def _shrink(html: str) -> str:
-    def keep_json_ld(match: re.Match[str]) -> str:
-        return match.group(0) if "ld+json" in match.group(2).lower() else f"<{match.group(1)}{match.group(2)}></{match.group(1)}>"
+    """Empty every closed ``<script>``/``<style>`` element except JSON-LD, shorten long data: URIs.
 
-    return _DATA_URI_RE.sub("data:,", _SCRIPT_STYLE_RE.sub(keep_json_ld, html))
+    Linear in the page size: an opening tag without a closing tag after it is left as it is, and
+    once a tag has no closing tag ahead, later openings of it are not searched again.
+    """
+    parts: list[str] = []
+    pos = search = 0
+    unclosed: set[str] = set()
+    while (opening := _SCRIPT_STYLE_OPEN_RE.search(html, search)) is not None:
+        name = opening.group(1).lower()
+        closing = None if name in unclosed else _SCRIPT_STYLE_CLOSE_RE[name].search(html, opening.end())
+        if closing is None:
+            unclosed.add(name)
+            search = opening.end()
+            continue
+        parts.append(html[pos : opening.start()])
+        if "ld+json" in opening.group(2).lower():
+            parts.append(html[opening.start() : closing.end()])
+        else:
+            parts.append(f"<{opening.group(1)}{opening.group(2)}></{opening.group(1)}>")
+        pos = search = closing.end()
+    parts.append(html[pos:])
+    return _DATA_URI_RE.sub("data:,", "".join(parts))
 
 
 def _parse(html: str) -> HtmlElement | None:
@@ -283,12 +305,19 @@ def align(text: str, page_text: str) -> list[tuple[int, int]]:
                 placed[i] = hit
                 cursor = max(cursor, hit[1])
     chunks: list[tuple[int, int]] = [p for p in placed if p is not None]
+    # start of the next anchor after each line (computed once: a scan per line is quadratic)
+    next_anchor: list[int | None] = [None] * len(lines)
+    following: int | None = None
+    for i in range(len(lines) - 1, -1, -1):
+        next_anchor[i] = following
+        if placed[i] is not None:
+            following = placed[i][0]  # type: ignore[index]
     lo = 0
     for i, toks in enumerate(lines):
         if placed[i] is not None:
             lo = placed[i][1]  # type: ignore[index]
             continue
-        hi = next((p[0] for p in placed[i + 1 :] if p is not None), None)
+        hi = next_anchor[i]
         hit = _place(index, toks, lo, hi)
         if hit is not None:
             placed[i] = hit
@@ -409,7 +438,8 @@ def _metadata(doc: Any, tree: HtmlElement, url: str | None) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v}
 
 
-_TITLE_SEP_RE = re.compile(r"\s+[|\-–—·•»]\s+|\s*\|\s*")
+# a blank run is entered only at its start ((?<!\s)) and never given back (\s++): linear on long blank runs
+_TITLE_SEP_RE = re.compile(r"(?<!\s)\s++[|\-–—·•»]\s+|(?:(?<!\s)\s++)?\|\s*")
 
 
 def _alnum(value: str | None) -> str:

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sqlite3
+import time
+from contextlib import contextmanager
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..clean import CleanStage
 from ..dedup import META_FIELDS, DedupConfig, DedupIndex, Fingerprint, GroupMember, build_groups, fingerprint
-from ..errors import NoInputFiles
+from ..errors import NoInputFiles, StorylineError
 from ..ingest import IngestOptions, discover, read_path
+from ..ingest.decode import path_text
+from ..limits import DOC_TIMEOUT, MAX_CHARS, DocLimits
 from ..model import Article, RawDoc, Reject
 from ..pipeline import Stats
 from ..store import Store
@@ -32,7 +38,9 @@ from ..store import Store
 class RunOptions:
     max_bytes: int = 20 * 1024 * 1024
     batch_size: int = 256
-    workers: int = 1
+    # worker processes for the per-document stages; 0 = all cores (os.cpu_count()), except for a small
+    # input (under AUTO_POOL_MIN_BYTES), where starting processes costs more than it saves
+    workers: int = 0
     dedup: DedupConfig = field(default_factory=DedupConfig)
     # "disk": the dedup index lives in <db>.dedup, a rebuildable cache (flat memory as the corpus grows);
     # "memory": rebuilt in RAM from the stored fingerprints at every run start (faster, ~4 KB per article)
@@ -43,6 +51,13 @@ class RunOptions:
     coder: str = "rules"  # event coder: "rules" (default) or "llm" (needs llm_url and llm_model)
     llm_url: str | None = None  # OpenAI-compatible API base, e.g. http://localhost:8080/v1
     llm_model: str | None = None
+    # per-document limits (storyline.limits): seconds per document and stage, characters of clean text;
+    # a document over one becomes a `time_limit` / `too_large` reject (an article's facts: skipped with that reason)
+    doc_timeout: float | None = DOC_TIMEOUT
+    max_chars: int | None = MAX_CHARS
+    engine: str = "local"  # "local" (this module) or "dask" (storyline.engines.dask; needs storyline[dask])
+    scheduler: str | None = None  # dask: address of a running scheduler; None starts a LocalCluster
+    dataset: str | None = None  # dask: the Parquet dataset folder for stage outputs (default <db>.parts)
 
 
 @dataclass
@@ -65,13 +80,16 @@ ProgressFn = Callable[[str, int], None]
 
 
 # ------------------------------------------------------------------ per-document work (pure)
-_CLEAN = CleanStage()
+@lru_cache(maxsize=8)
+def _clean_stage(limits: DocLimits) -> CleanStage:
+    return CleanStage(timeout=limits.timeout, max_chars=limits.max_chars)
 
 
-def process_doc(raw: RawDoc, cfg: DedupConfig) -> tuple[Article | Reject, bytes | None, Stats]:
-    """Clean one document and fingerprint it. Pure: safe in a worker process."""
+def process_doc(raw: RawDoc, cfg: DedupConfig, limits: DocLimits | None = None,
+                ) -> tuple[Article | Reject, bytes | None, Stats]:
+    """Clean one document and fingerprint it under the per-document ``limits``. Pure: safe in a worker process."""
     stats = Stats()
-    out = _CLEAN.apply(raw, stats)
+    out = _clean_stage(limits or DocLimits()).apply(raw, stats)
     if isinstance(out, Reject):
         return out, None, stats
     fp = fingerprint(out.id, out.text, cfg)
@@ -79,7 +97,7 @@ def process_doc(raw: RawDoc, cfg: DedupConfig) -> tuple[Article | Reject, bytes 
     return out, fp.to_bytes(), stats
 
 
-def _process_star(args: tuple[RawDoc, DedupConfig]) -> tuple[Article | Reject, bytes | None, Stats]:
+def _process_star(args: tuple[RawDoc, DedupConfig, DocLimits]) -> tuple[Article | Reject, bytes | None, Stats]:
     return process_doc(*args)
 
 
@@ -104,33 +122,76 @@ def run(
 ) -> RunReport:
     """Process every file under ``paths`` into the database ``db``; returns what happened."""
     opts = options or RunOptions()
+    if opts.engine != "local":
+        if opts.engine != "dask":
+            from ..errors import UsageError
+
+            raise UsageError(f"unknown engine {opts.engine!r}", hint="use --engine local or --engine dask")
+        from .dask import run as run_dask
+
+        return run_dask(paths, db, opts, progress)
     files = list(discover([Path(p) for p in paths]))
     if not files:
         raise NoInputFiles(f"no input files under {', '.join(str(p) for p in paths)}")
     coder = make_coder(opts) if opts.facts else None  # a bad coder setting fails before any work is done
-    store = Store(db)
+    store = Store(db, lock="storyline run")  # one writer at a time: a second run is refused (RunInProgress)
     try:
         run_id = store.start_run({"paths": [str(p) for p in paths], "max_bytes": opts.max_bytes})
         report = RunReport(run_id=run_id, files=len(files))
         stats = Stats()
         status = "failed"
         try:
-            _run_files(store, files, opts, stats, report, progress)
-            _regroup(store)
+            with timed(stats, "ingest_clean_dedup"):
+                _run_files(store, files, opts, stats, report, progress)
+            with timed(stats, "regroup"):
+                _regroup(store)
             if opts.facts:
                 if opts.reanalyse:
                     store.invalidate_facts()
-                run_facts(store, stats, report, progress, batch_size=opts.facts_batch, coder=coder)
-                rebuild_events(store, stats)
-                rebuild_stories(store, stats)
+                with timed(stats, "facts"):
+                    run_facts(store, stats, report, progress, batch_size=opts.facts_batch, coder=coder,
+                              limits=_limits(opts), workers=opts.workers if opts.workers > 0 else (os.cpu_count() or 1),
+                              coder_options={"coder": opts.coder, "llm_url": opts.llm_url,
+                                             "llm_model": opts.llm_model})
+                with timed(stats, "events"):
+                    rebuild_events(store, stats)
+                with timed(stats, "stories"):
+                    rebuild_stories(store, stats)
             status = "done"
         finally:
             report.stats = stats.as_dict()
-            store.finish_run(run_id, status, report.stats)
+            _finish_run(store, run_id, status, report.stats)
         report.summary = store.summary()
         return report
+    except (sqlite3.Error, OSError) as exc:  # disk full, read-only database: one coded error, nothing half-written
+        from ..store.sqlite import storage_error
+
+        mapped = storage_error(exc, db)
+        if mapped is None:
+            raise
+        raise mapped from exc
     finally:
         store.close()
+
+
+@contextmanager
+def timed(stats: Stats, step: str) -> Iterator[None]:
+    """Add the wall time of the block to ``stats`` as ``timing_ms[step]`` (shown by ``run --json``)."""
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        stats.inc("timing_ms", step, round((time.perf_counter() - t0) * 1000))
+
+
+def _finish_run(store: Store, run_id: int, status: str, stats: dict[str, Any]) -> None:
+    """Record how the run ended. When the run already failed (e.g. the disk is full) and even this small
+    write fails, the run's own error is the one to report: its row then stays 'running', like a killed run."""
+    try:
+        store.finish_run(run_id, status, stats)
+    except (sqlite3.Error, OSError, StorylineError):
+        if status == "done":
+            raise
 
 
 def _run_files(
@@ -149,16 +210,12 @@ def _run_files(
         progress("total", len(files))
     batch = _Batch()
     seen: set[str] = set()  # ids met but not yet stored: an id enters the index once, like the store
-    pool = mp.get_context("spawn").Pool(opts.workers) if opts.workers > 1 else None
+    workers = resolve_workers(opts.workers, files)
+    pool = mp.get_context("spawn").Pool(workers) if workers > 1 else None
     try:
         for path in files:
-            st = _stat(path)
-            key = str(path.resolve())
-            if st and store.source_done(key, st.st_size, st.st_mtime_ns):
-                report.files_unchanged += 1
-                stats.inc("ingest", "files_unchanged")
-                if progress:
-                    progress("advance", 1)
+            key, st = source_state(path)
+            if skip_unchanged(store, key, st, stats, report, progress):
                 continue
             stats.inc("ingest", "files")
             n_articles = n_rejects = 0
@@ -221,12 +278,12 @@ def _process_stream(
             if isinstance(rec, Reject):
                 yield rec, None
                 continue
-            out, fp, st = process_doc(rec, opts.dedup)
+            out, fp, st = process_doc(rec, opts.dedup, _limits(opts))
             stats.merge(st)
             yield out, fp
         return
     # keep rejects in order: send everything through the pool, rejects pass through untouched
-    for rec, result in _pool_map(pool, todo, opts.dedup):
+    for rec, result in _pool_map(pool, todo, opts.dedup, _limits(opts)):
         if result is None:
             yield rec, None
         else:
@@ -235,12 +292,17 @@ def _process_stream(
             yield out, fp
 
 
-def _pool_map(pool: Any, records: Iterator[RawDoc | Reject], cfg: DedupConfig) -> Iterator[tuple[Any, Any]]:
+def _limits(opts: RunOptions) -> DocLimits:
+    return DocLimits(timeout=opts.doc_timeout, max_chars=opts.max_chars)
+
+
+def _pool_map(pool: Any, records: Iterator[RawDoc | Reject], cfg: DedupConfig,
+              limits: DocLimits | None = None) -> Iterator[tuple[Any, Any]]:
     window: list[RawDoc | Reject] = []
 
     def flush() -> Iterator[tuple[Any, Any]]:
         docs = [r for r in window if not isinstance(r, Reject)]
-        results = iter(pool.imap(_process_star, [(d, cfg) for d in docs], chunksize=16))
+        results = iter(pool.imap(_process_star, [(d, cfg, limits or DocLimits()) for d in docs], chunksize=16))
         for r in window:
             yield (r, None) if isinstance(r, Reject) else (r, next(results))
 
@@ -261,6 +323,40 @@ def _kw(batch: _Batch) -> dict[str, Any]:
         "rejects": batch.rejects,
         "sources_done": batch.sources,
     }
+
+
+AUTO_POOL_MIN_BYTES = 4 * 1024 * 1024
+
+
+def resolve_workers(workers: int, files: Sequence[Path] = ()) -> int:
+    """``workers`` when positive; for 0 (auto) every core, or 1 when ``files`` add up to less than
+    :data:`AUTO_POOL_MIN_BYTES` (a pool's start-up would cost more than it saves)."""
+    if workers > 0:
+        return workers
+    total = 0
+    for path in files:
+        st = _stat(path)
+        total += st.st_size if st else 0
+        if total >= AUTO_POOL_MIN_BYTES:
+            return os.cpu_count() or 1
+    return 1
+
+
+def source_state(path: Path) -> tuple[str, os.stat_result | None]:
+    """The key a file's completion mark is stored under (its resolved path as text) and its stat."""
+    return path_text(path.resolve()), _stat(path)
+
+
+def skip_unchanged(store: Store, key: str, st: os.stat_result | None, stats: Stats, report: RunReport,
+                   progress: ProgressFn | None) -> bool:
+    """True (and counted) when a file with the same size and mtime was finished by an earlier run."""
+    if not (st and store.source_done(key, st.st_size, st.st_mtime_ns)):
+        return False
+    report.files_unchanged += 1
+    stats.inc("ingest", "files_unchanged")
+    if progress:
+        progress("advance", 1)
+    return True
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -315,32 +411,93 @@ def make_coder(opts: RunOptions) -> Any:
     raise UsageError(f"unknown coder {opts.coder!r}", hint="use --coder rules or --coder llm")
 
 
+FACTS_POOL_MIN = 256  # to-do articles below which the facts stage stays in one process (spaCy loads per worker)
+
+
 def run_facts(store: Store, stats: Stats, report: RunReport | None = None, progress: ProgressFn | None = None,
-              *, batch_size: int = 64, coder: Any = None) -> int:
+              *, batch_size: int = 64, coder: Any = None, limits: DocLimits | None = None, workers: int = 1,
+              coder_options: dict[str, Any] | None = None) -> int:
     """Run the facts stage over every article whose facts are missing or stale; one transaction per batch.
+    ``limits``: per-article time and size limits (an article over one is skipped with that reason).
+    ``workers`` > 1 (and at least :data:`FACTS_POOL_MIN` articles to do): batches go to that many worker
+    processes, each with its own spaCy pipeline; results are written in batch order, so the knowledge base
+    is the same as with one process. ``coder_options`` (coder, llm_url, llm_model) rebuild ``coder`` there.
 
     Resumable: a killed pass leaves whole batches, and the next one picks up the articles without
     current facts. Returns the number of articles processed."""
-    from ..facts.edits import Edits
-    from ..facts.stage import FACTS_VERSION, FactsStage
+    from ..facts.stage import FACTS_VERSION
 
     todo = store.facts_todo_count(FACTS_VERSION)
     if not todo:
         return 0
-    stage = FactsStage(edits=Edits.from_rows(store.actor_edits()), coder=coder)
+    limits = limits or DocLimits()
     if progress:
         progress("facts_total", todo)
+    edits = store.actor_edits()
     done = 0
-    for batch in store.iter_facts_todo(FACTS_VERSION, batch_size):
-        articles = stage.process_batch(batch, stats)
-        store.write_facts(articles, referenced_actors(articles, stage.registry), FACTS_VERSION,
-                          report.run_id if report else None)
+
+    def write(articles: list[Article], actors: list[Any], st: Stats | None) -> None:
+        nonlocal done
+        if st is not None:
+            stats.merge(st)
+        store.write_facts(articles, actors, FACTS_VERSION, report.run_id if report else None)
         done += len(articles)
         if report is not None:
             report.articles_analysed += len(articles)
         if progress:
             progress("facts_advance", len(articles))
+
+    batches = store.iter_facts_todo(FACTS_VERSION, batch_size)
+    if workers > 1 and todo >= FACTS_POOL_MIN:
+        from collections import deque
+
+        copts = coder_options or {"coder": "rules"}
+        if coder is not None and coder_options is None:
+            raise ValueError("run_facts: pass coder_options with a custom coder to use worker processes")
+        window: deque[Any] = deque()
+        with mp.get_context("spawn").Pool(workers, initializer=_facts_worker_init,
+                                          initargs=(edits, copts, limits)) as pool:
+            for batch in batches:
+                window.append(pool.apply_async(_facts_worker_batch, (batch,)))
+                if len(window) >= 2 * workers:  # bounded: at most 2 batches per worker in flight
+                    write(*window.popleft().get())
+            while window:
+                write(*window.popleft().get())
+        return done
+    stage = _facts_stage(edits, coder, limits)
+    for batch in batches:
+        articles = stage.process_batch(batch, stats)
+        write(articles, referenced_actors(articles, stage.registry), None)
     return done
+
+
+def _facts_stage(edits: Any, coder: Any, limits: DocLimits) -> Any:
+    from ..facts.edits import Edits
+    from ..facts.stage import FactsStage
+
+    return FactsStage(edits=Edits.from_rows(edits), coder=coder, timeout=limits.timeout,
+                      max_doc_chars=limits.max_chars)
+
+
+_WORKER_STAGE: list[Any] = []  # the facts stage of a worker process (built once by the pool's initializer)
+
+
+def _facts_worker_init(edits: Any, coder_options: dict[str, Any], limits: DocLimits) -> None:
+    # an exception escaping a Pool initializer makes the pool respawn the worker forever (a hang): keep it
+    # and raise it from the first task instead, so the driver gets the error (e.g. a missing spaCy model)
+    try:
+        _WORKER_STAGE[:] = [_facts_stage(edits, make_coder(RunOptions(**coder_options)), limits)]
+    except Exception as exc:  # noqa: BLE001 - re-raised in _facts_worker_batch
+        _WORKER_STAGE[:] = [exc]
+
+
+def _facts_worker_batch(batch: list[Article]) -> tuple[list[Article], list[Any], Stats]:
+    stage = _WORKER_STAGE[0]
+    if isinstance(stage, Exception):
+        raise stage
+    st = Stats()
+    articles = stage.process_batch(batch, st)
+    return articles, referenced_actors(articles, stage.registry), st
 
 
 def rebuild_events(store: Store, stats: Stats | None = None) -> int:
@@ -348,8 +505,9 @@ def rebuild_events(store: Store, stats: Stats | None = None) -> int:
     from ..events.merge import build_events
 
     events = build_events(store.iter_event_mentions(), store.source_keys())
-    store.replace_events(events)
-    store.refresh_actor_stats()  # per-actor aggregates for the web app and `actors list`
+    with store.transaction():  # one commit: readers never see new events with stale actor aggregates
+        store.replace_events(events)
+        store.refresh_actor_stats()  # per-actor aggregates for the web app and `actors list`
     if stats is not None:
         stats.inc("events", "mentions", sum(e.n_mentions for e in events))
         stats.inc("events", "events", len(events))

@@ -15,7 +15,6 @@ of the same text cost one call.
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -25,7 +24,12 @@ from ..errors import LLMUnavailable  # noqa: F401 - re-exported
 from .coder import EventMention, RuleCoder, plover_convention
 from .ontology import Ontology, load_ontology
 
-_JSON = re.compile(r"\{.*\}", re.S)
+
+def _json_object(content: str) -> str | None:
+    """The first ``{`` to the last ``}`` (what ``re.search(r"\\{.*\\}", content, re.S)`` finds, without
+    its quadratic scan of an answer full of unclosed ``{``), or None."""
+    i, j = content.find("{"), content.rfind("}")
+    return content[i: j + 1] if 0 <= i < j else None
 
 
 class LLMCoder:
@@ -98,11 +102,11 @@ class LLMCoder:
         return self._remember(key, answer)
 
     def _parse(self, content: str) -> dict[str, Any] | str:
-        m = _JSON.search(content or "")
-        if not m:
+        found = _json_object(content or "")
+        if found is None:
             return "not_json"
         try:
-            data = json.loads(m.group(0))
+            data = json.loads(found)
         except json.JSONDecodeError:
             return "not_json"
         typ = self.ontology.canonical(str(data.get("type") or ""))

@@ -693,7 +693,7 @@ _inst("REB", "extremists,guerrillas,guerrilla,fighters,gunmen,rebel leaders,rebe
 _inst("CVL", "doctors,aid workers,aid groups,farmers,civil servants,teachers,pensioners,businesspeople")
 _LEADER_INSTITUTIONS = frozenset(("administration", "government", "regime", "cabinet", "presidency", "leadership"))
 _INST_RE = re.compile(
-    r"(?:['’]s?)?[ \t]+(?P<p>(?i:" + "|".join(
+    r"(?:['’]s?)?[ \t]++(?P<p>(?i:" + "|".join(
         re.escape(p).replace(r"\ ", r"[ \t]+").replace("'", "['’]")
         for p in sorted(_INSTITUTIONS, key=len, reverse=True)) + r"))(?![\w-])")
 
@@ -741,8 +741,10 @@ _MOD_STOP_WORDS = ("of", "in", "on", "at", "to", "for", "and", "or", "but", "wit
                    "said", "says", "will", "would", "as", "than", "when", "while", "after", "before")
 _ROLE_ALT = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in _DESC_ROLES)
 _DESC_RE = re.compile(
-    r"(?<![\w’'-])(?:(?P<det>[Tt]he|[Tt]his|[Tt]hat)|(?P<poss>[A-Z][\w.-]+(?:\s[A-Z][\w.-]+)?)(?:['’]s?))\s+"
-    r"(?P<mods>(?:(?!(?:" + "|".join(sorted(_MOD_STOP_WORDS)) + r")\b)(?:\w(?:\.\w)+\.?|[\w’'-]+)[ \t]+){0,4}?)"
+    # ReDoS-safe (tests/test_redos.py): a possessor token is at most 60 characters (every capital of
+    # "A.A.A.A..." may start a match), blanks are possessive
+    r"(?<![\w’'-])(?:(?P<det>[Tt]he|[Tt]his|[Tt]hat)|(?P<poss>[A-Z][\w.-]{1,60}+(?:\s[A-Z][\w.-]{1,60}+)?)(?:['’]s?))\s++"
+    r"(?P<mods>(?:(?!(?:" + "|".join(sorted(_MOD_STOP_WORDS)) + r")\b)(?:\w(?:\.\w)+\.?|[\w’'-]+)[ \t]++){0,4}?)"
     r"(?P<role>(?i:" + _ROLE_ALT + r"))(?![\w-])"
 )
 _MOD_STOP = frozenset("of in on at to for and or but with by from that which who whom whose a an the his her their "

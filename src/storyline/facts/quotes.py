@@ -329,6 +329,9 @@ class _Ctx:
         self.in_seg = [False] * self.n  # tokens inside any quotation marks
         self.in_direct = [False] * self.n  # tokens inside direct quotes
         self.cue_of: dict[int, list[Quote]] = {}  # cue token index -> quotes attributed to it
+        # prefix sums of words / words in direct quotes, built on first use (after the direct pass)
+        self.word_prefix: list[int] | None = None
+        self.direct_prefix: list[int] = []
 
     def tok_at(self, char: int) -> int:
         """Index of the token containing (or first after) character ``char``."""
@@ -902,6 +905,9 @@ def _colon_cue(ctx: _Ctx, q: Quote, colon_char: int) -> None:
         q.speaker_text = ctx.text[q.speaker_start : q.speaker_end]
 
 
+_MAX_SUBTREE_SCAN = 300  # tokens; a news sentence is far shorter
+
+
 def _complement(ctx: _Ctx, tok: Any, kind: str) -> list[tuple[int, int]] | None:
     """Content span(s) governed by cue verb ``tok``."""
     if kind == "raising":
@@ -937,7 +943,10 @@ def _complement(ctx: _Ctx, tok: Any, kind: str) -> list[tuple[int, int]] | None:
         elif dep == "advcl" and any(g.dep_ == "mark" and g.lower_ in ("if", "whether") for g in ch.children):
             comps.append(ch)
     if not comps:
-        # said on Friday during a news conference that …  (clause attached lower down)
+        # said on Friday during a news conference that …  (clause attached lower down); not in a degenerate
+        # parse whose cue spans hundreds of tokens (a scan per cue there is quadratic in the text)
+        if tok.right_edge.i - tok.left_edge.i > _MAX_SUBTREE_SCAN:
+            return None
         for t in tok.subtree:
             if t.i > tok.i and t.dep_ == "mark" and t.lower_ == "that" and t.head.i > t.i:
                 return [_tok_span(ctx, t.i, t.head.right_edge.i)]
@@ -1149,9 +1158,18 @@ def _named_speaker(ctx: _Ctx, q: Quote) -> bool:
 
 
 def _direct_cover(ctx: _Ctx, s: int, e: int) -> bool:
+    """Are at least 60 % of the words of ``[s, e)`` inside direct quotes? Prefix sums over the tokens (built
+    once, after the direct quotes are marked): a count per call was quadratic on a degenerate parse."""
     a, b = ctx.toks(s, e)
-    words = [i for i in range(a, b) if not ctx.doc[i].is_punct]
-    return bool(words) and sum(ctx.in_direct[i] for i in words) >= 0.6 * len(words)
+    if ctx.word_prefix is None:
+        words, direct = [0], [0]
+        for i in range(ctx.n):
+            w = not ctx.doc[i].is_punct
+            words.append(words[-1] + w)
+            direct.append(direct[-1] + (w and ctx.in_direct[i]))
+        ctx.word_prefix, ctx.direct_prefix = words, direct
+    n_words = ctx.word_prefix[b] - ctx.word_prefix[a]
+    return n_words > 0 and ctx.direct_prefix[b] - ctx.direct_prefix[a] >= 0.6 * n_words
 
 
 def _final_cue_parts(ctx: _Ctx, cue: Any) -> list[tuple[int, int]] | None:

@@ -6,10 +6,15 @@ and ``facts`` holding the per-article status, the resolved publication date and 
 met in this article. It never opens the database: the registry it resolves against is given to it.
 
 Per-document work is pure given the registry (bundled data + the user's edits), so results do not
-depend on the order articles arrive in. Articles are parsed in batches with ``nlp.pipe``; texts
+depend on the order articles arrive in. Each article is parsed with ``nlp.pipe`` over its pieces; texts
 longer than :data:`storyline.nlp.MAX_CHARS` are parsed in paragraph-aligned chunks whose spans are
 shifted back into article offsets. Nothing is dropped here: an article that cannot be analysed keeps
 ``facts["status"] = "skipped"`` with a reason (:data:`FACTS_REASONS`).
+
+Per-article limits (:mod:`storyline.limits`): a text longer than ``max_doc_chars`` is not parsed
+(``too_large``); parsing and extraction each run under a time limit of ``timeout`` seconds per
+article (``time_limit``), so one slow article (e.g. a long run of punctuation, on which spaCy's
+tokenizer is quadratic) is skipped and the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 from .. import nlp as nlp_mod
 from ..errors import StorylineError
+from ..limits import DOC_TIMEOUT, MAX_CHARS, DocTimeout, check, time_limit
 from ..model import Article, Span
 from ..pipeline import Stats
 from .edits import Edits
@@ -33,6 +39,9 @@ FACTS_REASONS: dict[str, str] = {
     "no_sentences": "the text holds no words to parse (only numbers, symbols or markup)",
     "not_english": "the text is not English (the bundled pipeline is English-only); nothing was extracted",
     "chunked": "the text was longer than the parser's chunk size and was parsed in pieces (facts kept)",
+    "too_large": "the text is longer than the per-document size limit (--max-chars); it was not parsed",
+    "time_limit": "parsing or extracting took longer than the per-document time limit (--doc-timeout); "
+                  "article_facts.detail says which step",
     "internal_error": "an unexpected error while extracting facts; article_facts.detail holds the exception",
 }
 
@@ -69,7 +78,8 @@ class FactsStage:
     name = "facts"
 
     def __init__(self, registry: Any = None, *, edits: Edits | None = None, batch_size: int = nlp_mod.BATCH_SIZE,
-                 model: str = nlp_mod.MODEL, max_chars: int = nlp_mod.MAX_CHARS, coder: Any = None):
+                 model: str = nlp_mod.MODEL, max_chars: int = nlp_mod.MAX_CHARS, coder: Any = None,
+                 timeout: float | None = DOC_TIMEOUT, max_doc_chars: int | None = MAX_CHARS):
         from ..events.coder import RuleCoder
         from .actors import Registry
 
@@ -79,7 +89,9 @@ class FactsStage:
         self.registry = registry if registry is not None else self.edits.apply_to_registry(Registry.bundled())
         self.batch_size = batch_size
         self.model = model
-        self.max_chars = max_chars
+        self.max_chars = max_chars  # parser chunk size
+        self.timeout = timeout  # seconds per article, for parsing and for extraction (None: no limit)
+        self.max_doc_chars = max_doc_chars  # longer texts are skipped as too_large (None: no limit)
 
     # -------------------------------------------------------------- stream interface
     def __call__(self, records: Iterable[Article], stats: Stats) -> Iterator[Article]:
@@ -93,13 +105,17 @@ class FactsStage:
             yield from self.process_batch(batch, stats)
 
     def process_batch(self, articles: list[Article], stats: Stats) -> list[Article]:
-        """Parse ``articles`` with one ``nlp.pipe`` call and attach their facts."""
+        """Parse ``articles`` (each under its own time limit) and attach their facts."""
         jobs: list[tuple[int, int, str]] = []  # (article index, chunk offset, chunk text)
         for i, a in enumerate(articles):
             stats.inc(self.name, "in")
             a.facts = {"status": "ok", "reason": None, "dct_input": a.published, "new_actors": []}
             if not a.text.strip():
                 self._skip(a, "empty_text", stats)
+                continue
+            if self.max_doc_chars and len(a.text) > self.max_doc_chars:
+                self._skip(a, "too_large", stats, f"the text has {len(a.text):,} characters, over the limit of "
+                                                   f"{self.max_doc_chars:,} (--max-chars)")
                 continue
             ok, reason = looks_english(a.text)
             if not ok:
@@ -110,47 +126,89 @@ class FactsStage:
                 a.facts["reason"] = "chunked"
                 stats.inc(self.name, "chunked")
             jobs += [(i, off, piece) for off, piece in pieces]
-        docs = nlp_mod.pipe((piece for _, _, piece in jobs), self.model, self.batch_size)
-        parts: dict[int, list[tuple[int, str, Any]]] = {}
-        for (i, off, piece), doc in zip(jobs, docs):
-            parts.setdefault(i, []).append((off, piece, doc))
+        parts = self._parse(articles, jobs, stats)
         for i, a in enumerate(articles):
             if a.facts["status"] == "skipped":
                 self._date_only(a)
                 continue
+            lim = None
             try:
-                self._extract(a, parts.get(i, []))
+                with time_limit(self.timeout) as lim:
+                    self._extract(a, parts.get(i, []))
             except StorylineError:  # a user/configuration problem (e.g. the LLM endpoint is gone): stop the run
                 raise
+            except DocTimeout as exc:
+                if lim is None or exc.limit is not lim:
+                    raise
+                self._fail(a, "time_limit", f"extracting facts took longer than the time limit of {exc.seconds:g} s "
+                                            "(--doc-timeout)", stats)
+                continue
             except Exception as exc:  # noqa: BLE001 - one bad article never kills the batch
-                for kind in ("mentions", "timexes", "quotes", "events"):
-                    a.spans.pop(kind, None)
-                a.facts.update(status="skipped", reason="internal_error", new_actors=[],
-                               error=f"{type(exc).__name__}: {exc}\n"
-                                     f"{''.join(traceback.format_exception(exc, limit=-3))}")
-                stats.inc(self.name, "skipped")
-                stats.inc(self.name, "skipped:internal_error")
-                self._date_only(a)
+                self._fail(a, "internal_error", f"{type(exc).__name__}: {exc}\n"
+                                                f"{''.join(traceback.format_exception(exc, limit=-3))}", stats)
                 continue
             stats.inc(self.name, "kept")
             for kind in ("mentions", "timexes", "quotes", "events"):
                 stats.inc(self.name, kind, len(a.spans.get(kind, ())))
         return articles
 
+    def _parse(self, articles: list[Article], jobs: list[tuple[int, int, str]],
+               stats: Stats) -> dict[int, list[tuple[int, str, Any]]]:
+        """Parse every job; ``{article index: [(offset, piece, doc)]}``. Each article is parsed under its own
+        time limit (one ``nlp.pipe`` over its pieces; batching articles together saves no CPU time with this
+        pipeline, measured: within 3 %); an article that runs out of time is skipped (``time_limit``)."""
+        pieces: dict[int, list[tuple[int, str]]] = {}
+        for i, off, piece in jobs:
+            pieces.setdefault(i, []).append((off, piece))
+        parts: dict[int, list[tuple[int, str, Any]]] = {}
+        if pieces:
+            nlp_mod.load_nlp(self.model)  # loading the pipeline is no article's time
+        for i, its in pieces.items():
+            lim = None
+            try:
+                with time_limit(self.timeout) as lim:
+                    docs = list(nlp_mod.pipe((p for _, p in its), self.model, self.batch_size))
+            except DocTimeout as exc:
+                if lim is None or exc.limit is not lim:
+                    raise
+                self._skip(articles[i], "time_limit", stats,
+                           f"parsing took longer than the time limit of {exc.seconds:g} s (--doc-timeout)")
+                continue
+            parts[i] = [(off, piece, doc) for (off, piece), doc in zip(its, docs)]
+        return parts
+
     # -------------------------------------------------------------- per article
-    def _skip(self, a: Article, reason: str, stats: Stats) -> None:
+    def _skip(self, a: Article, reason: str, stats: Stats, detail: str | None = None) -> None:
         a.facts.update(status="skipped", reason=reason)
+        if detail:
+            a.facts["error"] = detail  # stored in article_facts.detail
         stats.inc(self.name, "skipped")
         stats.inc(self.name, f"skipped:{reason}")
 
+    def _fail(self, a: Article, reason: str, detail: str, stats: Stats) -> None:
+        """Extraction failed half-way: drop what it attached, keep the reason, resolve the date only."""
+        for kind in ("mentions", "timexes", "quotes", "events"):
+            a.spans.pop(kind, None)
+        a.facts.update(new_actors=[])
+        self._skip(a, reason, stats, detail)
+        self._date_only(a)
+
     def _date_only(self, a: Article) -> None:
-        from .time import resolve_publication
+        from .time import PubDate, resolve_publication
 
         a.spans.setdefault("mentions", [])
         a.spans.setdefault("timexes", [])
         a.spans.setdefault("quotes", [])
         a.spans.setdefault("events", [])
-        a.facts["date"] = resolve_publication(a.published, a.published_source, a.text, None)
+        text = a.text[: self.max_doc_chars] if self.max_doc_chars else a.text  # a too_large text: its head
+        lim = None
+        try:
+            with time_limit(self.timeout) as lim:
+                a.facts["date"] = resolve_publication(a.published, a.published_source, text, None)
+        except DocTimeout as exc:
+            if lim is None or exc.limit is not lim:
+                raise
+            a.facts["date"] = PubDate(None, "unknown", 0.0)
 
     def _extract(self, a: Article, parts: list[tuple[int, str, Any]]) -> None:
         from .actors import mention_at, resolve_mentions
@@ -164,6 +222,7 @@ class FactsStage:
         new_actors: dict[str, Any] = {}
         events: list[tuple[int, Any]] = []
         for off, piece, doc in parts:
+            check()  # a cooperative time-limit checkpoint (off the main thread nothing else interrupts)
             ms, new = resolve_mentions(doc, self.registry, dct)
             if self.edits:
                 for m in ms:

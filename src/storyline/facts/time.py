@@ -514,12 +514,15 @@ _P_QUARTER = re.compile(
     rf"(?:(?:fiscal|calendar)[- ])?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th|final|last)[- ](?:fiscal[- ])?(?:quarter|qtr\.?)(?P<pl>s)?"
     rf"(?:\s+of\s+(?:(?:fiscal|calendar)\s+)?(?P<ys>{_YEAR}|this\s+year|last\s+year|next\s+year|the\s+year|the\s+current\s+year|the\s+previous\s+year))?{_E}", _I)
 _P_QCODE = re.compile(rf"{_B}(?-i:Q(?P<q>[1-4])|(?P<q2>[1-4])Q)(?:\s*(?P<y>{_YEAR}))?{_E}")
+# ReDoS-safe (tests/test_redos.py): blanks are possessive (\s++: a run is never re-split), the modifier
+# chain is bounded ({0,8}); _P_PERIOD's optional parts no longer sit between two \s+ (the blank run after
+# `det` is consumed once; (?<=\s\s) keeps the old "two blanks when nothing is between" reading).
 _P_REL_QUARTER = re.compile(
-    rf"{_B}(?P<det>the\s+|its\s+|their\s+|this\s+|that\s+|last\s+|next\s+)(?P<rel>(?:latest|current|last|past|previous|next|coming|same|year[- ]ago|year[- ]earlier|comparable|prior[- ]year|year[- ]before|most\s+recent|recent|just[- ]ended|fiscal|comparable\s+year[- ]ago|year[- ]ago\s+third|year[- ]ago\s+fourth)\s+)*(?:fiscal\s+)?quarter(?![\w-])", _I)
+    rf"{_B}(?P<det>the\s++|its\s++|their\s++|this\s++|that\s++|last\s++|next\s++)(?P<rel>(?:latest|current|last|past|previous|next|coming|same|year[- ]ago|year[- ]earlier|comparable|prior[- ]year|year[- ]before|most\s++recent|recent|just[- ]ended|fiscal|comparable\s++year[- ]ago|year[- ]ago\s++third|year[- ]ago\s++fourth)\s++){{0,8}}(?:fiscal\s++)?quarter(?![\w-])", _I)
 _P_PERIOD = re.compile(
-    rf"{_B}(?P<det>the|its|their|last\s+year['’]s|this\s+year['’]s)\s+(?:(?P<y>{_YEAR})|(?P<rel>latest|most\s+recent|year[- ]earlier|year[- ]ago|comparable(?:\s+year[- ]ago|\s+year[- ]earlier)?|corresponding|same|prior[- ]year|year[- ]before|recent|just[- ]ended|current|full))?"
-    rf"(?:\s+(?P<ord>first|second|third|fourth))?\s+(?:fiscal\s+)?(?P<unit>period|quarter|nine\s+months|six\s+months|three\s+months|year)"
-    rf"(?P<tail>\s+(?:a\s+year\s+(?:ago|earlier)|(?:of\s+)?last\s+year|of\s+(?:the\s+)?previous\s+year|a\s+year\s+before))?{_E}", _I)
+    rf"{_B}(?P<det>the|its|their|last\s++year['’]s|this\s++year['’]s)\s++(?:(?P<y>{_YEAR})|(?P<rel>latest|most\s++recent|year[- ]earlier|year[- ]ago|comparable(?:\s++year[- ]ago|\s++year[- ]earlier)?|corresponding|same|prior[- ]year|year[- ]before|recent|just[- ]ended|current|full)|(?<=\s\s))"
+    rf"(?:\s*+(?<=\s)(?P<ord>first|second|third|fourth))?\s*+(?<=\s)(?:fiscal\s++)?(?P<unit>period|quarter|nine\s++months|six\s++months|three\s++months|year)"
+    rf"(?P<tail>\s++(?:a\s++year\s++(?:ago|earlier)|(?:of\s++)?last\s++year|of\s++(?:the\s++)?previous\s++year|a\s++year\s++before))?{_E}", _I)
 _P_HALF = re.compile(
     rf"{_B}(?:the\s+)?(?P<ord>first|second|1st|2nd|latter|last)\s+half\s+of\s+(?:the\s+)?(?P<y>{_YEAR}|this\s+year|last\s+year|next\s+year|the\s+year|year)|(?-i:H(?P<h>[12]))\s*(?P<y2>{_YEAR}){_E}", _I)
 _P_SEASON = re.compile(
@@ -1083,9 +1086,12 @@ def _windows(text: str, trig: list[tuple[int, int, int]], mask: int, left: int =
         if not cls & mask:
             continue
         ws, we = max(0, s - left), min(n, e + right)
-        # never cut a word at the window's end (a lookahead there would see the end of the text)
-        while we < n and (text[we].isalnum() or text[we] in "'’."):
-            we += 1
+        # never cut a word at the window's end (a lookahead there would see the end of the text); a window
+        # end is always n or a character that stops the extension, so one ending inside the previous window
+        # would stop at or before its end: skip the scan (else "1.1.1.1..." rescans one long run per trigger)
+        if not (wins and we <= wins[-1][1]):
+            while we < n and (text[we].isalnum() or text[we] in "'’."):
+                we += 1
         if wins and ws <= wins[-1][1]:
             wins[-1] = (wins[-1][0], max(wins[-1][1], we))
         else:
@@ -2126,8 +2132,9 @@ def _norm_set(c: _Cand) -> _Res | None:
 # ----------------------------------------------------------------------------------------------
 
 _CONJ_BETWEEN = re.compile(r"^\s*(?:,|or|and|to|through|until|till|-|–|—|/|into)\s*$", re.I)
-_TIME_DATE_BETWEEN = re.compile(r"^\s*(?:,\s*|\s+on\s+)?$|^\s+$", re.I)
-_DATE_AT_TIME = re.compile(r"^\s*(?:,\s*)?(?:at|around|about|by)?\s*$", re.I)
+# possessive blanks (\s*+): a long blank run between two expressions is scanned once, not once per split
+_TIME_DATE_BETWEEN = re.compile(r"^\s*+(?:,\s*+|(?<=\s)on\s++)?$", re.I)
+_DATE_AT_TIME = re.compile(r"^\s*+(?:,\s*+)?(?:at|around|about|by)?\s*+$", re.I)
 _POINT_KINDS = {"daypart_ref", "mdy", "dmy", "month_year", "month", "rel_month", "year", "fy", "spelled_year", "decade", "century",
                 "weekday", "rel_weekday", "dayrel", "rel_unit", "quarter", "qcode", "rel_quarter", "season", "half",
                 "holiday", "iso", "numeric", "yearend"}

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..model import RawDoc, Reject
+from .decode import path_text, scrub_text
 from .discover import discover, source_kind
 from .jsonl import read_json_source
 from .limits import BadInput, IngestOptions, is_gzip_name
@@ -54,10 +55,10 @@ class PathReader(Iterator[RawDoc | Reject]):
         return next(self._items)
 
     def _run(self, opts: IngestOptions) -> Iterator[RawDoc | Reject]:
-        path = str(self.path)
+        path = path_text(self.path)
         problem = _precheck(self.path, self.kind, opts)
         if problem is not None:
-            yield Reject(source_path=path, reason=problem[0], detail=problem[1])
+            yield _scrubbed(Reject(source_path=path, reason=problem[0], detail=problem[1]))
             return
         assert self.kind is not None
         src = Source(self.path, self.kind, opts, self.skipped)
@@ -65,20 +66,20 @@ class PathReader(Iterator[RawDoc | Reject]):
         try:
             for item in _READERS[self.kind](src):
                 produced += 1
-                yield item
+                yield _scrubbed(item)
         except BadInput as bad:
             produced += 1
-            yield Reject(source_path=path, reason=bad.reason, detail=bad.detail)
+            yield _scrubbed(Reject(source_path=path, reason=bad.reason, detail=bad.detail))
         except OSError as exc:
             produced += 1
-            yield Reject(source_path=path, reason="unreadable", detail=f"{type(exc).__name__}: {exc}")
+            yield _scrubbed(Reject(source_path=path, reason="unreadable", detail=f"{type(exc).__name__}: {exc}"))
         except Exception as exc:  # one bad file never kills a run
             produced += 1
             detail = f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=-3))}"
-            yield Reject(source_path=path, reason="internal_error", detail=detail)
+            yield _scrubbed(Reject(source_path=path, reason="internal_error", detail=detail))
         if produced == 0:
             skipped = ", ".join(f"{k}={v}" for k, v in sorted(self.skipped.items())) or "nothing"
-            yield Reject(source_path=path, reason="empty", detail=f"no records (skipped: {skipped})")
+            yield _scrubbed(Reject(source_path=path, reason="empty", detail=f"no records (skipped: {skipped})"))
 
 
 def read_path(path: Path, opts: IngestOptions = IngestOptions()) -> PathReader:  # noqa: B008 - immutable use
@@ -89,6 +90,21 @@ def read_path(path: Path, opts: IngestOptions = IngestOptions()) -> PathReader: 
     :class:`~storyline.model.Reject` with a reason from :data:`storyline.errors.REJECT_REASONS`.
     """
     return PathReader(Path(path), opts)
+
+
+def _scrubbed(item: RawDoc | Reject) -> RawDoc | Reject:
+    """No NUL and no lone surrogate in any text a reader yields (see :func:`scrub_text`)."""
+    if isinstance(item, Reject):
+        item.detail = scrub_text(item.detail)
+        return item
+    item.content = scrub_text(item.content)
+    if not item.content.strip():
+        prov = item.provenance
+        detail = "no text once NUL characters are removed"
+        return Reject(str(prov.get("path", "")), "empty", detail, record=prov.get("record"), offset=prov.get("offset"))
+    item.source_id = scrub_text(item.source_id)
+    item.meta = {k: scrub_text(v) if isinstance(v, str) else v for k, v in item.meta.items()}
+    return item
 
 
 def _precheck(path: Path, kind: str | None, opts: IngestOptions) -> tuple[str, str] | None:

@@ -12,6 +12,7 @@ score is within :data:`CHAOS_SLACK` of the best, the most common web encoding wi
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from dataclasses import dataclass
 
@@ -53,6 +54,34 @@ _CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 class Decoded:
     text: str
     encoding: str
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def path_text(path: "os.PathLike[str] | str") -> str:
+    """A file path as storable text: the same string for a UTF-8 name; bytes of a name that is not valid
+    UTF-8 (POSIX allows any bytes) as ``\\xNN`` escapes, so distinct names stay distinct and the text
+    encodes (``str(path)`` would hold lone surrogates, which SQLite and hashing refuse)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def scrub_text(text: str) -> str:
+    """``text`` without NUL characters and with lone surrogates replaced by U+FFFD.
+
+    Byte decoding never yields a lone surrogate and rarely a NUL (UTF-16 text), but JSON
+    escapes can yield both (``"\\u0000"``, ``"\\ud800"``):
+    a lone surrogate cannot be encoded as UTF-8 (hashing and SQLite would fail) and a NUL
+    truncates text in C APIs. Valid text comes back unchanged (the same object).
+    """
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _SURROGATE_RE.sub("\ufffd", text)
+    return text
 
 
 def canonical(name: str) -> str | None:

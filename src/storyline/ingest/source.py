@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Reject
+from .decode import path_text
 from .discover import name_stem
 from .limits import IngestOptions
 
@@ -26,11 +27,11 @@ class Source:
         return name_stem(self.path)
 
     def provenance(self, record: int | None = None, offset: int | None = None) -> dict[str, Any]:
-        prov: dict[str, Any] = {"path": str(self.path), "format": self.kind}
+        prov: dict[str, Any] = {"path": path_text(self.path), "format": self.kind}
         if record is not None:
             prov["record"] = record
             prov["offset"] = offset
         return prov
 
     def reject(self, reason: str, detail: str = "", record: int | None = None, offset: int | None = None) -> Reject:
-        return Reject(source_path=str(self.path), reason=reason, detail=detail, record=record, offset=offset)
+        return Reject(source_path=path_text(self.path), reason=reason, detail=detail, record=record, offset=offset)

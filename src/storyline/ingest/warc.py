@@ -25,15 +25,24 @@ from .limits import CHUNK, BadInput, is_gzip_name
 from .source import Source
 
 _FATAL = {"gzip_bomb", "malformed_warc"}  # reading cannot sensibly go on after these
+# WARC 1.1 record types; any other WARC-Type value is counted as "warc_other_type".
+_WARC_TYPES = frozenset("warcinfo request metadata resource revisit conversion continuation".split())
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
 _LOOKS_HTML = re.compile(rb"^\s*<(?:!doctype\s+html|html|head|body|meta|title|div|p)\b", re.IGNORECASE)
 
 
+class _QuietArchiveIterator(ArchiveIterator):
+    """warcio writes a multi-line warning to stderr for a record not followed by its blank line; that
+    damage already ends as a reject or a skipped record here, so the console noise is dropped."""
+
+    INC_RECORD = ""
+
+
 def read_warc(src: Source) -> Iterator[RawDoc | Reject]:
     with open(src.path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
-        records = ArchiveIterator(fh)
+        records = _QuietArchiveIterator(fh)
         index = 0
         while True:
             try:
@@ -76,7 +85,8 @@ def _record(src: Source, records: ArchiveIterator, record: Any, index: int) -> R
     if not record.rec_type:
         raise BadInput("malformed_warc", "record has no WARC-Type header")
     if record.rec_type != "response":
-        src.skipped[f"warc_{record.rec_type}"] += 1
+        kind = record.rec_type if record.rec_type in _WARC_TYPES else "other_type"
+        src.skipped[f"warc_{kind}"] += 1
         return None
     http = record.http_headers
     if http is None:

@@ -235,6 +235,8 @@ def parquet_schema(table: str) -> Any:
         "intensity_sum": pa.float64(), "intensity_mean": pa.float64(), "n_cooperation": pa.int64(),
         "n_conflict": pa.int64(), "claim": pa.int64(), "n_outlets": pa.int64(), "n_independent": pa.int64(), "n_copies": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
     }
+    if table == "stories":  # a story's date span is ISO dates, not the character offsets of facts/events
+        types["date_start"] = types["date_end"] = pa.string()
     _, columns, json_cols = EXPORTS[table]
     # JSON-typed columns are stored as JSON strings in Parquet (stable schema for Dask/Spark/DuckDB)
     return pa.schema([(c, types.get(c, pa.string())) for c in columns])

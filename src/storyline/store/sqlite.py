@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import DatabaseError, DatabaseLocked, DatabaseNotFound, NotAStorylineDatabase, SchemaTooNew
+from ..errors import (DatabaseError, DatabaseLocked, DatabaseNotFound, DatabaseReadOnly, DiskFull,
+                      NotAStorylineDatabase, SchemaTooNew, StorylineError)
 from ..model import Article, Reject
 from .migrations import APPLICATION_ID, LATEST, MIGRATIONS
 
@@ -26,14 +27,34 @@ def _now() -> str:
 
 
 class Store:
-    """A storyline database file. Use as a context manager or call :meth:`close`."""
+    """A storyline database file. Use as a context manager or call :meth:`close`.
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False):
+    ``lock`` (a command name such as ``"storyline run"``) takes the database's writer lock
+    (:class:`storyline.store.lock.WriterLock`) for the life of the Store: a second writer is refused at
+    once with :class:`~storyline.errors.RunInProgress`; readers never take it."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False,
+                 lock: str | None = None):
         self.path = Path(path)
+        self._lock: Any = None
         if not self.path.exists() and not create:
             raise DatabaseNotFound(f"database not found: {self.path}")
         if self.path.exists() and self.path.is_dir():
             raise NotAStorylineDatabase(f"{self.path} is a directory, not a database file")
+        if lock is not None and not readonly:
+            from .lock import WriterLock
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = WriterLock(self.path, lock)
+        try:
+            self._open(readonly)
+        except BaseException:
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
+            self._release_lock()
+            raise
+
+    def _open(self, readonly: bool) -> None:
         try:
             if readonly:
                 uri = f"file:{self.path.resolve()}?mode=ro"
@@ -49,10 +70,10 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = OFF")
             self._check_and_migrate(readonly)
         except sqlite3.DatabaseError as exc:
-            msg = str(exc)
-            if "locked" in msg or "busy" in msg:
-                raise DatabaseLocked(f"database is locked: {self.path}") from exc
-            raise NotAStorylineDatabase(f"{self.path} is not a usable SQLite database ({msg})") from exc
+            mapped = storage_error(exc, self.path)
+            if mapped is not None:
+                raise mapped from exc
+            raise NotAStorylineDatabase(f"{self.path} is not a usable SQLite database ({exc})") from exc
 
     # ---------------------------------------------------------------- schema
     def _check_and_migrate(self, readonly: bool) -> None:
@@ -94,22 +115,42 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``). Nested inside another, it joins the outer one, so
+        several replace-whole-table steps can be committed together (readers see all before or all after)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise DatabaseLocked(f"database is locked: {self.path}") from exc
+            mapped = storage_error(exc, self.path)
+            if mapped is not None:
+                raise mapped from exc
             raise
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back after e.g. SQLITE_FULL
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # keep the original error
             raise
         else:
             self.conn.execute("COMMIT")
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            conn = getattr(self, "conn", None)
+            if conn is not None:
+                conn.close()
+        finally:
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> "Store":
         return self
@@ -291,17 +332,21 @@ class Store:
         return self.conn.execute("SELECT count(*)" + self._FACTS_TODO, (version,)).fetchone()[0]
 
     def iter_facts_todo(self, version: int, batch: int = 128) -> Iterator[list[Article]]:
-        """Batches of articles (text and date fields only) that need the facts stage, in arrival order."""
-        last = 0
+        """Batches of articles (text and date fields only) that need the facts stage, in id order.
+
+        Id order, not arrival order: the first article of a pass that meets a discovered actor fixes its
+        name, country and sector (``write_facts``), so the same articles give the same actors whatever
+        order their files were given in (docs/exports.md, "Determinism")."""
+        last = ""
         while True:
             rows = self.conn.execute(
                 "SELECT a.id, a.source_id, a.source_path, a.fmt, a.text, a.title, a.published, a.published_source,"
-                " a.seq" + self._FACTS_TODO + " AND a.seq > ? ORDER BY a.seq LIMIT ?",
+                " a.seq" + self._FACTS_TODO + " AND a.id > ? ORDER BY a.id LIMIT ?",
                 (version, last, batch),
             ).fetchall()
             if not rows:
                 return
-            last = rows[-1]["seq"]
+            last = rows[-1]["id"]
             yield [
                 Article(id=r["id"], source_id=r["source_id"], source_path=r["source_path"], fmt=r["fmt"],
                         provenance={}, original="", text=r["text"], title=r["title"], published=r["published"],
@@ -717,6 +762,35 @@ class Store:
         # fails once the connection is gone (e.g. `storyline export ... | head`)
         for row in self.conn.execute(sql, params):
             yield row
+
+
+def storage_error(exc: BaseException, path: str | os.PathLike[str]) -> StorylineError | None:
+    """The coded error for a storage failure (disk full, read-only, locked), or None if it is none of them.
+
+    Works on ``sqlite3.Error`` (by its extended result code, else its message) and ``OSError`` (errno)."""
+    import errno
+
+    if isinstance(exc, StorylineError):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        msg = str(exc).lower()
+        if primary == 13 or "disk is full" in msg:  # SQLITE_FULL
+            return DiskFull(f"the disk is full (or the database reached its size limit) while writing {path}")
+        if primary == 8 or "readonly database" in msg:  # SQLITE_READONLY
+            return DatabaseReadOnly(f"the database is read-only: {path} ({exc})")
+        if primary in (5, 6) or "locked" in msg or "busy" in msg:  # SQLITE_BUSY, SQLITE_LOCKED
+            return DatabaseLocked(f"database is locked: {path}")
+        if primary == 14:  # SQLITE_CANTOPEN: e.g. cannot create the -wal/-shm file in a read-only directory
+            return DatabaseReadOnly(f"cannot open {path} ({exc}): is it or its directory read-only?")
+        return None
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return DiskFull(f"the disk is full while writing next to {path} ({exc.strerror}: {exc.filename})")
+        if exc.errno == errno.EROFS:
+            return DatabaseReadOnly(f"read-only file system while writing next to {path} ({exc.filename})")
+    return None
 
 
 _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "outlet", "url"}

@@ -166,7 +166,14 @@ _STOP = frozenset(
     mr mrs ms news reported report reports reuters ap afp""".split()
 )
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|\d[\d,.]*\d|\d")
-_SENT_END = re.compile(r"[.!?:\n\"“”]\s*$")
+_SENT_END_CHARS = ".!?:\n\"“”"
+
+
+def _ends_sentence(gap: str) -> bool:
+    """What ``re.search(r'[.!?:\\n"“”]\\s*$', gap)`` says, in linear time (that search is quadratic on a
+    long run of line breaks): a line break among the trailing blanks, or one of the marks right before them."""
+    body = gap.rstrip()
+    return "\n" in gap[len(body):] or (body[-1:] != "" and body[-1] in _SENT_END_CHARS)
 
 
 def _norm(tok: str) -> str:
@@ -195,7 +202,7 @@ def features(doc: StoryDoc, *, entity_weight: float = 2.0, title_weight: float =
                 prev_end = m.end()
                 continue
             counts[t] += mult
-            if raw[0].isupper() and not _SENT_END.search(text[max(0, prev_end - 3):m.start()] or "\n"):
+            if raw[0].isupper() and not _ends_sentence(text[max(0, prev_end - 3):m.start()] or "\n"):
                 counts["@" + t] += mult * entity_weight
             prev_end = m.end()
     out = {t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items()}
@@ -539,7 +546,8 @@ class StoryIndex:
                     "astart": s.astart.isoformat() if s.astart else None,
                     "aend": s.aend.isoformat() if s.aend else None,
                     "actors": dict(s.actors),
-                    "events": [[list(e[1]), list(e[2]), e[0], n] for e, n in s.events.items()],
+                    # sorted: the keys arrive from a set (hash-seed order); their order changes no score
+                    "events": [[list(e[1]), list(e[2]), e[0], n] for e, n in sorted(s.events.items())],
                 }
                 for k, s in self._stories.items()
             },
