@@ -218,8 +218,9 @@ def main() -> None:
     print(f"`python benchmarks/web_load.py {' '.join(sys.argv[1:])}`\n")
     print(f"{len(results):,} requests in {elapsed:.0f} s from {args.clients} clients = {len(results) / elapsed:.1f} req/s;"
           f" failed requests: {len(failures)}")
-    print(f"ingestion during the load: {ing.get('articles_new', '?')} new articles "
-          f"({'finished after %.0f s' % ingest_done_at if ingest_done_at else 'still running at the end, stopped'});"
+    when = (f"finished {ingest_done_at:.0f} s into the load" if ingest_done_at
+            else "still running when the load ended; waited for")
+    print(f"ingestion during the load: {ing.get('articles_new', '?')} new articles ({when});"
           f" knowledge base at the end: {ing.get('knowledge_base', {}).get('articles', '?')} articles\n")
     print("| page | requests | p50 ms | p95 ms | p99 ms | max ms | failed |")
     print("|---|---:|---:|---:|---:|---:|---:|")
