@@ -7,7 +7,7 @@
    story corpus of ``--base`` articles (benchmarks/corpus.py, seed 1).
 2. Starts ``storyline serve`` on a free loopback port, then — while the load runs — a real
    ``storyline run`` (facts on) of another generated corpus (``--ingest`` articles, seed 2) into the
-   same database.
+   same database (``--ingest 0``: no ingestion, the same load on a fixed database).
 3. ``--clients`` threads send keep-alive requests for ``--duration`` seconds (bounded by
    ``--max-requests``) in a fixed mix: story 30%, article 25%, actor 20%, search 15%, home 5%,
    stories/actors lists 5%; ids are re-read from the database every 10 s so pages of newly ingested
@@ -115,7 +115,7 @@ def main() -> None:
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     base = make_corpus(args.work / f"base-{args.base}", args.base, 1, args.data)
-    extra = make_corpus(args.work / f"ingest-{args.ingest}", args.ingest, 2, args.data)
+    extra = make_corpus(args.work / f"ingest-{args.ingest}", args.ingest, 2, args.data) if args.ingest else None
     seed_db = args.work / f"base-{args.base}.db"
     if not seed_db.exists():
         t0 = time.perf_counter()
@@ -149,8 +149,9 @@ def main() -> None:
                 time.sleep(0.3)
         targets = Targets(db)
         proc = psutil.Process(server.pid)
-        ingest = subprocess.Popen(STORYLINE + ["run", str(extra), "--db", str(db), "--quiet", "--json"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if extra is not None:  # --ingest 0: the same load on a fixed database (the baseline for memory)
+            ingest = subprocess.Popen(STORYLINE + ["run", str(extra), "--db", str(db), "--quiet", "--json"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         results: list[tuple[str, float, bool]] = []
         failures: list[str] = []
         lock = threading.Lock()
@@ -201,7 +202,7 @@ def main() -> None:
             if now >= next_refresh:
                 targets.refresh()
                 next_refresh += 10
-            if ingest_done_at is None and ingest.poll() is not None:
+            if ingest is not None and ingest_done_at is None and ingest.poll() is not None:
                 ingest_done_at = now - start
             time.sleep(0.2)
         elapsed = time.perf_counter() - start
@@ -220,8 +221,11 @@ def main() -> None:
           f" failed requests: {len(failures)}")
     when = (f"finished {ingest_done_at:.0f} s into the load" if ingest_done_at
             else "still running when the load ended; waited for")
-    print(f"ingestion during the load: {ing.get('articles_new', '?')} new articles ({when});"
-          f" knowledge base at the end: {ing.get('knowledge_base', {}).get('articles', '?')} articles\n")
+    if ingest is None:
+        print("no ingestion (--ingest 0): the same load on a fixed database\n")
+    else:
+        print(f"ingestion during the load: {ing.get('articles_new', '?')} new articles ({when});"
+              f" knowledge base at the end: {ing.get('knowledge_base', {}).get('articles', '?')} articles\n")
     print("| page | requests | p50 ms | p95 ms | p99 ms | max ms | failed |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for kind in [*kinds, "all"]:
