@@ -20,9 +20,7 @@ import http.client
 import json
 import platform
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import urllib.parse
@@ -34,6 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from corpus import load_paragraphs  # noqa: E402
+from webserver import start_server  # noqa: E402
 
 from storyline.engines.local import rebuild_events, rebuild_stories  # noqa: E402
 from storyline.model import Article, Span  # noqa: E402
@@ -104,12 +103,6 @@ def build(db: Path, n: int, seed: int = 7) -> None:
     print(f"  knowledge base ready in {time.time() - t0:.0f} s: {db} ({db.stat().st_size / 1e6:.0f} MB)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(conn: http.client.HTTPConnection, path: str) -> tuple[int, float]:
     t = time.perf_counter()
     conn.request("GET", path)
@@ -157,20 +150,9 @@ def main() -> None:
     db = args.db or Path(f"/tmp/storyline-web-{args.articles}.db")
     if not db.exists():
         build(db, args.articles)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "storyline", "serve", "--db", str(db), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, port, ready_s = start_server(db)
     try:
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < 1800:  # the server builds the FTS5 search cache before it listens
-            if server.poll() is not None:
-                raise SystemExit(f"storyline serve exited: {server.stderr.read().decode()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        print(f"  server ready in {time.perf_counter() - t0:.1f} s (includes building the search cache on first start)")
+        print(f"  server ready in {ready_s:.1f} s (includes building the search cache on first start)")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         t = time.perf_counter()
         status, _ = _get(conn, "/search?q=government")

@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from corpus import generate_news, load_news_paragraphs, write_news  # noqa: E402
+from webserver import start_server  # noqa: E402
 
 STORYLINE = [sys.executable, "-m", "storyline"]
 MIX = [("story", 30), ("article", 25), ("actor", 20), ("search", 15), ("home", 5), ("lists", 5)]
@@ -58,12 +58,6 @@ def make_corpus(out: Path, n: int, seed: int, data: Path) -> Path:
         write_news(out, generate_news(n, seed, pool))
         (out.parent / f"{out.name}.done").write_text("")
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Targets:
@@ -131,22 +125,9 @@ def main() -> None:
     src.close()
     dst.close()
 
-    port = free_port()
-    server = subprocess.Popen(STORYLINE + ["serve", "--db", str(db), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, port, _ = start_server(db, timeout=600)
     ingest = None
     try:
-        t0 = time.perf_counter()
-        while True:
-            if server.poll() is not None:
-                raise SystemExit(f"storyline serve exited: {server.stderr.read().decode()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.perf_counter() - t0 > 600:
-                    raise SystemExit("server did not start in 600 s") from None
-                time.sleep(0.3)
         targets = Targets(db)
         proc = psutil.Process(server.pid)
         if extra is not None:  # --ingest 0: the same load on a fixed database (the baseline for memory)

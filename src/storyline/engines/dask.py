@@ -50,7 +50,7 @@ from ..limits import DocLimits
 from ..model import Reject
 from ..pipeline import Stats
 from . import parts as P
-from .local import (ProgressFn, RunOptions, RunReport, _finish_run, _limits, _regroup, make_coder,
+from .local import (ProgressFn, RunOptions, RunReport, _facts_stage, _finish_run, _limits, _regroup, make_coder,
                     rebuild_events, rebuild_stories, skip_unchanged, source_state, timed)
 
 PART_MAX_FILES = 256  # files per clean partition at most ...
@@ -545,14 +545,9 @@ _STAGES: dict[str, Any] = {}  # per worker process: one FactsStage (and spaCy pi
 def facts_task(articles: list[Any], out: str, settings_key: str, edits_rows: list[Any], coder: dict[str, Any],
                version: int, key: str, limits: DocLimits | None = None) -> int:
     """Worker task: the facts stage over one batch of articles → one Parquet file (stats in its metadata)."""
-    from ..facts.edits import Edits
-    from ..facts.stage import FactsStage
-
     stage = _STAGES.get(settings_key)
     if stage is None:
-        limits = limits or DocLimits()
-        stage = FactsStage(edits=Edits.from_rows(edits_rows), coder=make_coder(RunOptions(**coder)),
-                           timeout=limits.timeout, max_doc_chars=limits.max_chars)
+        stage = _facts_stage(edits_rows, make_coder(RunOptions(**coder)), limits or DocLimits())
         _STAGES.clear()
         _STAGES[settings_key] = stage
     stats = Stats()

@@ -204,25 +204,15 @@ def _write_rows(rows: Iterator[dict[str, Any]], kinds: list[tuple[str, str]], fm
                 fh.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
                 n += 1
         return n
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from .export import write_parquet
 
-    schema = _restore_schema(kinds)
-    n = 0
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        buf: list[dict[str, Any]] = []
-        for row in rows:
-            for col, kind in kinds:
-                if row[col] is not None and kind == "bytes":
-                    row[col] = bytes(row[col])
-            buf.append(row)
-            if len(buf) >= 2000:
-                writer.write_table(pa.Table.from_pylist(buf, schema=schema))
-                n += len(buf)
-                buf = []
-        writer.write_table(pa.Table.from_pylist(buf, schema=schema))
-        n += len(buf)
-    return n
+    def prepare(row: dict[str, Any]) -> dict[str, Any]:
+        for col, kind in kinds:
+            if row[col] is not None and kind == "bytes":
+                row[col] = bytes(row[col])
+        return row
+
+    return write_parquet(map(prepare, rows), _restore_schema(kinds), path)
 
 
 def _restore_schema(kinds: list[tuple[str, str]]) -> Any:

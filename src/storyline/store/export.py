@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from ..errors import UsageError
@@ -243,18 +243,27 @@ def parquet_schema(table: str) -> Any:
 
 
 def _parquet(rows: Iterator[dict[str, Any]], table: str, out: IO[bytes], batch: int = 2000) -> int:
+    json_cols = EXPORTS[table][2]
+
+    def prepare(row: dict[str, Any]) -> dict[str, Any]:
+        for col in json_cols:
+            if row[col] is not None:
+                row[col] = json.dumps(row[col], ensure_ascii=False)
+        return row
+
+    return write_parquet(map(prepare, rows), parquet_schema(table), out, batch)
+
+
+def write_parquet(rows: Iterable[dict[str, Any]], schema: Any, out: Any, batch: int = 2000) -> int:
+    """Stream ``rows`` (dicts matching ``schema``) into one zstd Parquet file in batches; returns the count.
+    An empty input still writes the schema."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = parquet_schema(table)
-    json_cols = EXPORTS[table][2]
     n = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         buf: list[dict[str, Any]] = []
         for row in rows:
-            for col in json_cols:
-                if row[col] is not None:
-                    row[col] = json.dumps(row[col], ensure_ascii=False)
             buf.append(row)
             if len(buf) >= batch:
                 writer.write_table(pa.Table.from_pylist(buf, schema=schema))

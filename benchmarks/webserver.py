@@ -1,0 +1,35 @@
+"""Start ``storyline serve`` on a free loopback port for the web benchmarks (web_latency.py, web_load.py)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: Path, timeout: float = 1800) -> tuple[subprocess.Popen, int, float]:
+    """``(process, port, seconds to listen)``; the server may build its search cache before it listens.
+    Exits the benchmark with the server's stderr if it dies, or when it does not listen in ``timeout`` s."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "storyline", "serve", "--db", str(db), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t0 = time.perf_counter()
+    while True:
+        if server.poll() is not None:
+            raise SystemExit(f"storyline serve exited: {server.stderr.read().decode()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server, port, time.perf_counter() - t0
+        except OSError:
+            if time.perf_counter() - t0 > timeout:
+                server.terminate()
+                raise SystemExit(f"server did not start in {timeout:.0f} s") from None
+            time.sleep(0.3)
