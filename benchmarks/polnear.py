@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/polnear.py [DATA_DIR] [--split dev|train|both] [--limit N] [--sample N]
                                     [--seed S] [--cache DIR] [--systems a,b] [--json OUT]
+                                    [--errors OUT.jsonl]   (train only)
 DATA_DIR defaults to ../shared/data/polnear relative to the repo root. ``--cache DIR`` keeps the
 spaCy parses (DocBin) between runs; ``--limit``/``--sample`` take the first / a seeded random N
 articles of each split (quick runs; the table says "subsampled").
@@ -313,8 +314,27 @@ def _antecedent(text: str, speaker: Range | None, source: list[Range]) -> bool:
     return _ANTECEDENT_GAP.fullmatch(text[speaker[1]:s]) is not None
 
 
+def _cut(text: str, ranges: Iterable[Range] | None, limit: int = 300) -> str:
+    out = " … ".join(text[s:e] for s, e in (ranges or []))
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def _speaker_error(text: str, g: Gold, p: Pred) -> dict[str, Any]:
+    """One speaker error for ``--errors``: the gold attribution and the prediction scored for it."""
+    lo = max(0, min(r[0] for r in g.content + g.source + g.cue) - 150)
+    hi = min(len(text), max(r[1] for r in g.content + g.source + g.cue) + 60)
+    return {
+        "gold_source": _cut(text, g.source), "gold_cue": _cut(text, g.cue), "gold_content": _cut(text, g.content),
+        "pred_speaker": _cut(text, [p.speaker] if p.speaker else None), "pred_cue": _cut(text, [p.cue] if p.cue else None),
+        "pred_kind": p.kind, "pred_content": _cut(text, p.content),
+        "cue_match": bool(p.cue and g.cue and _overlap([p.cue], g.cue) > 0),
+        "context": text[lo:hi],
+    }
+
+
 class Scorer:
-    def __init__(self) -> None:
+    def __init__(self, errors: list[dict[str, Any]] | None = None) -> None:
+        self.errors = errors  # speaker errors are appended here when given (train only)
         self.c: dict[str, int] = {k: 0 for k in (
             "pred", "pred_ok", "gold", "gold_ok", "dpred", "dpred_ok", "dgold", "dgold_ok",
             "spk_n", "spk_ok", "spk_strict", "nosrc", "nosrc_matched", "nosrc_none", "ch_tp", "ch_pred", "ch_gold",
@@ -358,7 +378,10 @@ class Scorer:
                 c["spk_n"] += 1
                 strict = best.speaker is not None and _overlap([best.speaker], g.source) > 0
                 c["spk_strict"] += strict
-                c["spk_ok"] += strict or _antecedent(text, best.speaker, g.source)
+                ok = strict or _antecedent(text, best.speaker, g.source)
+                c["spk_ok"] += ok
+                if not ok and self.errors is not None:
+                    self.errors.append(_speaker_error(text, g, best))
         gch = _chars(text, gold_content)
         pch = _chars(text, [r for p in preds for r in p.content])
         c["ch_tp"] += len(gch & pch)
@@ -382,7 +405,7 @@ class Scorer:
 # ----------------------------------------------------------------------------------------- run
 def run_split(
     data_dir: Path, split: str, limit: int | None, sample: int | None, seed: int, cache: Path | None,
-    systems: list[str],
+    systems: list[str], errors: Path | None = None,
 ) -> dict[str, Any]:
     articles = load(data_dir, split)
     if sample is not None and sample < len(articles):
@@ -400,17 +423,26 @@ def run_split(
             print("textacy is not installed (pip install textacy): left out", file=sys.stderr)
             continue
         system = SYSTEMS[name]
-        scorer = Scorer()
+        dump: list[dict[str, Any]] | None = [] if errors is not None and name == "storyline" else None
+        scorer = Scorer(dump)
         if docs:
             system(docs[0])  # warm-up (imports) outside the timing
         t0 = time.perf_counter()
         all_preds = [system(doc) for doc in docs]
         elapsed = time.perf_counter() - t0
         for art, preds in zip(articles, all_preds, strict=True):
+            n_err = len(dump) if dump is not None else 0
             scorer.add(art.text, art.gold, preds)
+            for err in dump[n_err:] if dump is not None else ():
+                err["article"] = art.name
         res = scorer.result()
         res["ms_per_doc"] = round(1000 * elapsed / max(1, len(docs)), 2)
         out["systems"][name] = res
+        if dump is not None and errors is not None:
+            errors.parent.mkdir(parents=True, exist_ok=True)
+            with errors.open("w", encoding="utf-8") as fh:
+                for err in dump:
+                    fh.write(json.dumps(err, ensure_ascii=False) + "\n")
     return out
 
 
@@ -445,12 +477,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=None, help="directory for cached spaCy DocBins")
     ap.add_argument("--systems", default="storyline,speech,textacy,regex")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--errors", type=Path, default=None,
+        help="write storyline's speaker errors (JSON lines) here; train split only (dev is held out)",
+    )
     args = ap.parse_args(argv)
+    if args.errors is not None and args.split != "train":
+        ap.error("--errors is for --split train only: dev is the held-out split and its errors are not inspected")
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     splits = ["train", "dev"] if args.split == "both" else [args.split]
     results = []
     for split in splits:
-        res = run_split(args.data, split, args.limit, args.sample, args.seed, args.cache, systems)
+        res = run_split(args.data, split, args.limit, args.sample, args.seed, args.cache, systems, args.errors)
         print_table(res)
         results.append(res)
     if args.json:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from corpus import load_paragraphs  # noqa: E402
-from webserver import start_server  # noqa: E402
+from webserver import start_server, wait_for_fresh_search  # noqa: E402
 
 from storyline.engines.local import rebuild_events, rebuild_stories  # noqa: E402
 from storyline.model import Article, Span  # noqa: E402
@@ -146,17 +146,22 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--build-only", action="store_true", help="build the knowledge base and stop")
     args = ap.parse_args()
     db = args.db or Path(f"/tmp/storyline-web-{args.articles}.db")
     if not db.exists():
         build(db, args.articles)
+    if args.build_only:
+        return
     server, port, ready_s = start_server(db)
     try:
         print(f"  server ready in {ready_s:.1f} s (includes building the search cache on first start)")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         t = time.perf_counter()
         status, _ = _get(conn, "/search?q=government")
-        print(f"  warm-up search (builds the FTS5 cache): {time.perf_counter() - t:.1f} s, HTTP {status}")
+        fresh = wait_for_fresh_search(port)  # a changed database is re-indexed in the background
+        print(f"  warm-up search: {time.perf_counter() - t:.1f} s, HTTP {status} (search cache current after "
+              f"{fresh:.1f} s more)")
         rng = random.Random(1)
         top = [f"/actor/per:actor-{i}" for i in range(20)]
         with Store(db, create=False, readonly=True) as st:

@@ -33,3 +33,22 @@ def start_server(db: Path, timeout: float = 1800) -> tuple[subprocess.Popen, int
                 server.terminate()
                 raise SystemExit(f"server did not start in {timeout:.0f} s") from None
             time.sleep(0.3)
+
+
+def wait_for_fresh_search(port: int, timeout: float = 1800) -> float:
+    """Seconds until the server's search cache matches the database (a changed database is re-indexed in the
+    background while searches answer ``"stale": true`` from the previous cache)."""
+    import http.client
+    import json
+
+    t0 = time.perf_counter()
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        conn.request("GET", "/api/search?q=government&limit=1")
+        body = json.loads(conn.getresponse().read())
+        conn.close()
+        if not body.get("stale"):
+            return time.perf_counter() - t0
+        if time.perf_counter() - t0 > timeout:
+            raise SystemExit(f"the search cache was not rebuilt in {timeout:.0f} s")
+        time.sleep(0.5)

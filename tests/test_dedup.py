@@ -18,11 +18,14 @@ from storyline.dedup import (
     GroupMember,
     _bucket_add,
     _containment,
+    _containments,
     _shingle_hashes,
     apply_group,
     build_groups,
     fingerprint,
     normalise_for_hash,
+    verify_candidate,
+    verify_candidates,
 )
 from storyline.errors import ConfigError
 from storyline.model import Article
@@ -192,6 +195,36 @@ def test_containment_of_disjoint_sets_is_zero() -> None:
     a = _shingle_hashes([f"a{i}" for i in range(300)], 5, 1)
     b = _shingle_hashes([f"b{i}" for i in range(300)], 5, 1)
     assert _containment(a[:128], len(a), b[:128], len(b)) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(0, 700), min_size=1, max_size=12), n=st.integers(0, 700),
+       overlap=st.floats(0.0, 1.0), seed=st.integers(0, 1000))
+def test_batched_containments_and_verdicts_equal_the_pairwise_ones(sizes: list[int], n: int, overlap: float,
+                                                                  seed: int) -> None:
+    """The index verifies all candidates of a newcomer at once; the Dask engine verifies pair by pair: both
+    must give exactly the same containments and matches (sizes around the sketch size, empty sets, overlaps)."""
+    rng = np.random.default_rng(seed)
+    pool = [f"w{i}" for i in range(3000)]
+    words = [pool[i] for i in rng.choice(len(pool), size=n, replace=False)] if n else []
+    k = CFG.sketch_size
+    mine = _shingle_hashes(words, 1, 1)
+    fp = Fingerprint("new", "0" * 32, len(words), len(mine), np.zeros(CFG.num_perm, np.uint32), mine[:k].copy(),
+                     1, 1)
+    others, ns, sims = [], [], []
+    for j, size in enumerate(sizes):
+        shared = words[: int(len(words) * overlap)]
+        extra = [pool[i] for i in rng.choice(len(pool), size=size, replace=False)]
+        h = _shingle_hashes(list(dict.fromkeys(shared[:size] + extra))[:size], 1, 1)
+        others.append(h[:k].copy())
+        ns.append(len(h))
+        sims.append([0.0, 0.85, 0.5][j % 3])
+    batch = _containments(fp.sketch, fp.n_shingles, others, ns)
+    assert batch.tolist() == [_containment(fp.sketch, fp.n_shingles, b, nb) for b, nb in zip(others, ns)]
+    ids = [f"o{j}" for j in range(len(sizes))]
+    pairwise = [m for i, b, nb, sim in zip(ids, others, ns, sims)
+                if (m := verify_candidate(CFG, fp, i, nb, b, sim)) is not None]
+    assert verify_candidates(CFG, fp, ids, ns, others, sims) == pairwise
 
 
 def test_anchor_bucket_overflow_becomes_a_stop_entry() -> None:

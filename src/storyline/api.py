@@ -124,6 +124,29 @@ class KnowledgeBase:
         """Per story: each claim (sentence) with the sources that carry it; `shared` vs unique to a source."""
         return self.dataframe("comparisons")
 
+    def contradictions(self, story: str | None = None) -> Any:
+        """Conflicting statements between a story's independent sources (kind date|number|negation|speaker),
+        both sides as evidence spans (a_* and b_*: article_id, start, end, text, value); optionally of one
+        story."""
+        df = self.dataframe("contradictions")
+        if story is not None:
+            df = df[df["story_id"] == story].reset_index(drop=True)
+        return df
+
+    def timeline(self, *, story: str | None = None, arc: str | None = None, actor: str | None = None,
+                 dyad: tuple[str, str] | None = None) -> Any:
+        """Dated events (event date and its provenance, apart from the cited article's publication date),
+        each citing its article(s) and evidence span, in date order, undated ones last; of exactly one
+        story, arc, actor (id or name) or dyad (two actors). Columns: storyline.stories.timeline.COLUMNS."""
+        from .stories.timeline import COLUMNS, timeline
+
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise MissingDependency("pandas") from exc
+        df = pd.DataFrame(timeline(self.store, story=story, arc=arc, actor=actor, dyad=dyad), columns=COLUMNS)
+        return df.astype({"start": "Int64", "end": "Int64", "n_articles": "Int64"})  # report rows have no span
+
     def arcs(self) -> Any:
         """Arcs: stories linked by the actor pairs of their events."""
         return self.dataframe("arcs")
@@ -286,6 +309,16 @@ def brief(db: str | os.PathLike[str], *, story: str | None = None, arc: str | No
     with open_kb(db) as kb:
         heading, briefs = build_brief(kb.store, story=story, arc=arc, actor=actor)
     return render_markdown(heading, briefs) if fmt == "md" else render_html(heading, briefs)
+
+
+def timeline(db: str | os.PathLike[str], *, story: str | None = None, arc: str | None = None,
+             actor: str | None = None, dyad: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """Timeline entries (dicts, :data:`storyline.stories.timeline.COLUMNS`) of exactly one story, arc, actor
+    or dyad; ``open_kb(db).timeline(...)`` gives the same as a DataFrame."""
+    from .stories.timeline import timeline as _timeline
+
+    with open_kb(db) as kb:
+        return _timeline(kb.store, story=story, arc=arc, actor=actor, dyad=dyad)
 
 
 def analyse(db: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> int:

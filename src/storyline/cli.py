@@ -54,7 +54,7 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     facts: bool = typer.Option(True, "--facts/--no-facts", help="Extract actors, dates, quotes and events (spaCy)."),
     reanalyse: bool = typer.Option(False, "--reanalyse", help="Recompute the facts of every stored article."),
-    coder: str = typer.Option("rules", "--coder", help="Event coder: rules, or llm (a local OpenAI-compatible endpoint)."),
+    coder: str = typer.Option("rules", "--coder", help="Event coder: rules, classifier (rules re-labelled by a trained model), or llm (a local OpenAI-compatible endpoint)."),
     llm_url: Optional[str] = typer.Option(None, "--llm-url", help="API base of the LLM endpoint, e.g. http://localhost:8080/v1."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name the endpoint serves."),
     doc_timeout: float = typer.Option(DOC_TIMEOUT, "--doc-timeout", min=0,
@@ -425,6 +425,42 @@ def brief(
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(text + "\n", encoding="utf-8")
         err.print(f"wrote the briefing to {out_path}")
+
+
+@app.command()
+def timeline(
+    db: Path = DB_OPTION,
+    story: Optional[str] = typer.Option(None, "--story", help="One story id."),
+    arc: Optional[str] = typer.Option(None, "--arc", help="One arc id (all its stories)."),
+    actor: Optional[str] = typer.Option(None, "--actor", help="An actor id or name."),
+    dyad: Optional[tuple[str, str]] = typer.Option(None, "--dyad", help="Two actors (ids or names)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, jsonl or csv."),
+) -> None:
+    """Dated events (event date apart from publication dates) of a story, arc, actor or dyad, in order."""
+    if fmt not in ("table", "jsonl", "csv"):
+        raise UsageError(f"unknown timeline format {fmt!r}", hint="use --format table, jsonl or csv")
+    pair = tuple(dyad) if dyad and all(dyad) else None
+    rows = api.timeline(db, story=story, arc=arc, actor=actor, dyad=pair)
+    if fmt == "jsonl":
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        import csv
+
+        from .stories.timeline import COLUMNS
+
+        w = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for k, v in r.items()})
+        return
+    t = Table("date", "source of date", "what", "status", "cites", "published")
+    for r in rows:
+        cites = r["article_id"] + (f" +{r['n_articles'] - 1}" if r["n_articles"] > 1 else "")
+        t.add_row(r["date"] or "undated", r["date_source"], r["label"], r["status"] or r["kind"], cites,
+                  r["published"] or "")
+    out.print(t) if rows else out.print("no dated or undated events")
 
 
 stories_app = typer.Typer(help="List and edit stories (merge, split).", no_args_is_help=True)

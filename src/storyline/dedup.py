@@ -40,7 +40,7 @@ import sqlite3
 import struct
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -236,13 +236,24 @@ def fingerprint(article_id: str, text: str, cfg: DedupConfig | None = None) -> F
     )
 
 
+# per-process memo of word hashes (per seed): most words of a text were seen before, and a dict lookup is
+# several times cheaper than hashing; cleared when it grows past the bound
+_WORD_HASHES: dict[int, dict[str, int]] = {}
+_WORD_HASHES_MAX = 100_000  # ~15 MB
+
+
 def _shingle_hashes(words: list[str], k: int, seed: int) -> np.ndarray:
     """Sorted distinct 32-bit hashes of the k-word shingles (one shingle if fewer words)."""
     if not words:
         return np.empty(0, dtype=np.uint32)
-    w = np.fromiter(
-        (xxhash.xxh3_64_intdigest(x.encode("utf-8"), seed) for x in words), dtype=np.uint64, count=len(words)
-    )
+    cache = _WORD_HASHES.setdefault(seed, {})
+    if len(cache) > _WORD_HASHES_MAX:
+        cache.clear()
+    hashes = list(map(cache.get, words))
+    for i, (x, h) in enumerate(zip(words, hashes)):
+        if h is None:
+            hashes[i] = cache[x] = xxhash.xxh3_64_intdigest(x.encode("utf-8"), seed)
+    w = np.array(hashes, dtype=np.uint64)
     k = min(k, len(w))
     n = len(w) - k + 1
     h = w[:n].copy()
@@ -883,14 +894,7 @@ class DedupIndex:
             return []
         found = self.storage.fetch(handles)
         jaccard = np.count_nonzero(found.signatures == fp.signature, axis=1) / self.cfg.num_perm
-        matches = []
-        for other, n_other, sketch, sim in zip(found.ids, found.n_shingles, found.sketches, jaccard.tolist(),
-                                               strict=True):
-            if other == fp.article_id:
-                continue
-            m = verify_candidate(self.cfg, fp, other, n_other, sketch, sim)
-            if m is not None:
-                matches.append(m)
+        matches = verify_candidates(self.cfg, fp, found.ids, found.n_shingles, found.sketches, jaccard.tolist())
         matches.sort(key=lambda m: (-m.similarity, -m.containment, m.other_id))
         return matches
 
@@ -919,9 +923,60 @@ def verify_candidate(cfg: DedupConfig, fp: Fingerprint, other_id: str, other_n_s
     """Verify one candidate pair: ``fp`` (the newcomer) against an indexed document with the given
     shingle count and sketch, whose Jaccard estimate with ``fp`` is ``sim``. Pure: the index and the
     distributed (Dask) engine share it, so both declare exactly the same matches."""
+    ratio = min(fp.n_shingles, other_n_shingles) / max(fp.n_shingles, other_n_shingles, 1)  # as verdict's
+    if sim < cfg.jaccard_threshold and ratio < cfg.min_length_ratio:
+        return None  # neither a near-duplicate nor (sizes too far apart) a contained copy: no sketch work
     contained = _containment(fp.sketch, fp.n_shingles, other_sketch, other_n_shingles)
     reason = verdict(cfg, sim, contained, fp.n_shingles, other_n_shingles)
     return None if reason is None else DupMatch(fp.article_id, other_id, reason, sim, contained)
+
+
+def verify_candidates(cfg: DedupConfig, fp: Fingerprint, other_ids: Sequence[str], other_n_shingles: Sequence[int],
+                      other_sketches: Sequence[np.ndarray], sims: Sequence[float]) -> list[DupMatch]:
+    """:func:`verify_candidate` for many candidates of one newcomer at once (the containments in a few array
+    operations instead of a few per pair): the same matches, in candidate order; ``fp`` itself is skipped."""
+    if not other_ids:
+        return []
+    contained = _containments(fp.sketch, fp.n_shingles, other_sketches, other_n_shingles)
+    n = np.asarray(other_n_shingles, dtype=np.int64)
+    ratio = np.minimum(n, fp.n_shingles) / np.maximum(np.maximum(n, fp.n_shingles), 1)
+    maybe = (np.asarray(sims) >= cfg.jaccard_threshold) | (
+        (contained >= cfg.containment_threshold) & (ratio >= cfg.min_length_ratio))  # verdict's test, at once
+    matches = []
+    for i in np.flatnonzero(maybe).tolist():
+        other, sim, c = other_ids[i], sims[i], float(contained[i])
+        if other != fp.article_id:
+            reason = verdict(cfg, sim, c, fp.n_shingles, other_n_shingles[i])
+            if reason is not None:
+                matches.append(DupMatch(fp.article_id, other, reason, sim, c))
+    return matches
+
+
+def _containments(a: np.ndarray, na: int, sketches: Sequence[np.ndarray], ns: Sequence[int]) -> np.ndarray:
+    """``_containment(a, na, b, nb)`` for every ``(b, nb)`` in ``zip(sketches, ns)``, vectorised (equal values:
+    the same integer counts divided once)."""
+    k = len(sketches)
+    lens = np.fromiter((len(b) for b in sketches), dtype=np.int64, count=k)
+    nb = np.asarray(ns, dtype=np.int64)
+    if len(a) == 0 or na == 0:
+        return np.zeros(k)
+    big = np.concatenate(sketches) if k else np.empty(0, dtype=np.uint32)
+    owner = np.repeat(np.arange(k), lens)
+    ends = np.cumsum(lens)
+    last = np.where(lens > 0, big[np.maximum(ends - 1, 0)] if len(big) else 0, 0).astype(np.int64)
+    lim_b = np.where(lens >= nb, int(_U32_MAX), last)
+    tau = np.minimum(_sketch_limit(a, na), lim_b)
+    keep = big.astype(np.int64) <= tau[owner]
+    pos = np.minimum(np.searchsorted(a, big), len(a) - 1)
+    both = keep & (a[pos] == big)
+    inter = np.bincount(owner, weights=both, minlength=k)
+    len_b = np.bincount(owner, weights=keep, minlength=k)
+    len_a = np.searchsorted(a.astype(np.int64), tau, side="right").astype(np.float64)
+    small = np.where(na > nb, len_b, len_a)
+    ok = (nb > 0) & (len_a > 0) & (len_b > 0)
+    out = np.zeros(k)
+    np.divide(inter, small, out=out, where=ok)
+    return out
 
 
 def _first_id(fps: Iterable[Fingerprint | bytes]) -> str | None:

@@ -63,6 +63,17 @@ def test_keep_mask_recovers_likely_lines_only_inside_the_kept_span() -> None:
     assert lm.keep_mask(probs, tokens, 0.8, 0.0, 3).tolist() == (probs >= 0.8).tolist()
 
 
+def test_keep_mask_falls_back_to_the_best_lines_when_nothing_reaches_the_threshold() -> None:
+    probs = np.array([0.1, 0.0, 0.6, 0.35, 0.2, 0.0])
+    tokens = np.full(len(probs), 10.0)
+    assert not lm.keep_mask(probs, tokens, 0.8, 0.2, 3).any()  # no fallback: the page comes out empty
+    keep = lm.keep_mask(probs, tokens, 0.8, 0.2, 3, rescue=0.5, fallback=0.5)
+    assert keep.tolist() == [False, False, True, True, False, False]  # >= half the best (0.6)
+    assert not lm.keep_mask(np.zeros(4), np.ones(4), 0.8, 0.2, 3, fallback=0.5).any()  # rules removed all
+    confident = np.array([0.9, 0.1, 0.3])
+    assert lm.keep_mask(confident, np.ones(3), 0.8, 0.0, 3, fallback=0.5).tolist() == [True, False, False]
+
+
 def test_features_have_the_documented_width_and_are_finite() -> None:
     lines, _ = tx.prepare_lines("\n".join(["Home", "News", "A sentence that is long enough to be prose, it says."] * 20))
     x = lm.line_features(lines, frozenset({"a", "that", "is"}))

@@ -614,3 +614,22 @@ def test_resolution_cost_is_small_next_to_parsing(nlp, reg):
         resolve_mentions(d, reg, PUB)
     resolve = time.perf_counter() - t
     assert resolve < 0.15 * parse, (resolve, parse)
+
+
+def test_mention_lookup_gives_the_linear_scans_answer() -> None:
+    import random
+
+    from storyline.facts.actors import Mention, MentionLookup, mention_at
+
+    rng = random.Random(3)
+    ms = []
+    for _ in range(400):
+        s = rng.randrange(0, 2000)
+        ms.append(Mention(s, s + rng.randrange(1, 40), "x", rng.choice(["per:a", "per:b", "cty:XXX"]),
+                          rng.choice(["name", "title", "demonym"])))
+    look = MentionLookup(ms)
+    for _ in range(2000):
+        s = rng.randrange(-50, 2100)
+        e = s + rng.randrange(-3, 60)
+        assert look.at(s, e) is mention_at(ms, s, e)
+    assert look.at(None, 5) is None and MentionLookup([]).at(1, 2) is None

@@ -455,3 +455,141 @@ def test_poll_source_phrase_over_generic_speakers(quotes):
 def test_medium_phrase_with_a_named_speaker_is_no_source(quotes):
     qs = quotes("In a Facebook post, Beck encouraged Americans to join him in a fast.")
     assert not _by_cue(qs, "In")
+
+
+# ------------------------------------------------------- rules added for PolNeAR speaker accuracy
+def _cued(qs: list[Quote], cue: str) -> Quote:
+    found = [q for q in qs if q.cue == cue]
+    assert len(found) >= 1, [(q.kind, q.text, q.cue, q.speaker_text) for q in qs]
+    return found[0]
+
+
+def test_as_clause_attributes_the_main_clause(quotes):
+    q = _cued(quotes("As the newspaper reported, the talks collapsed on Monday after a long night."), "reported")
+    assert q.kind == "indirect" and q.text.startswith("the talks collapsed")
+    assert q.speaker_text == "the newspaper"
+
+
+def test_as_clause_with_put_it(quotes):
+    q = _one(quotes("As one senator put it, “We are running out of time.”"), "direct", "running out")
+    assert q.speaker_text == "one senator"
+
+
+def test_quote_inside_a_that_clause_gets_the_cue(quotes):
+    q = _one(quotes("The senator told supporters on Tuesday that “we will win this fight.”"), "direct", "win this fight")
+    assert (q.cue, q.speaker_text) == ("told", "The senator")
+
+
+def test_age_is_not_a_date_speaker(quotes):
+    q = _one(quotes("“We will stay here,” said the 46-year-old."), "direct", "stay here")
+    assert q.speaker_text == "the 46-year-old"
+
+
+def test_time_stamp_line_is_not_the_subject(quotes):
+    q = _cued(quotes("9:05 a.m.\n\nSenator Jane Smith is disavowing remarks made by a campaign aide."), "disavowing")
+    assert q.speaker_text == "Senator Jane Smith"
+
+
+def test_participle_takes_the_subject_before_a_later_quote(quotes):
+    text = "Rubio pushed back on those claims Thursday, saying that the bill was sound.\n\n“It was a good bill,” Cruz said."
+    q = _cued(quotes(text), "saying")
+    assert q.speaker_text == "Rubio"
+
+
+def test_age_apposition_before_the_cue(quotes):
+    q = _cued(quotes("As part of his plea, Marcel Lazar, 44, said that he hacked the accounts."), "said")
+    assert q.speaker_text == "Marcel Lazar"
+
+
+def test_participle_after_an_inverted_dialogue_tag(quotes):
+    q = _cued(quotes("“It matters a lot,” added Murphy, referring to the recent shootings."), "referring")
+    assert q.speaker_text == "Murphy"
+
+
+def test_seem_with_an_attribution_verb_has_a_speaker(quotes):
+    q = _cued(quotes("Rubio seemed to urge the opposite tactic in a speech."), "seemed")
+    assert q.speaker_text == "Rubio"
+    assert not [q for q in quotes("The plan seems doomed.") if q.speaker_text is not None]
+
+
+def test_phrasal_cue_fired_back(quotes):
+    q = _cued(quotes("Clinton fired back that the voters of New York trusted her."), "fired back")
+    assert q.speaker_text == "Clinton" and q.text.startswith("that the voters")
+
+
+def test_dialogue_tag_verb_read_as_noun(quotes):
+    q = _one(quotes("“Friend, I can beat her,” the email read."), "direct", "beat her")
+    assert (q.cue, q.speaker_text) == ("read", "the email")
+
+
+def test_dialogue_tag_with_a_name_parsed_as_compound(quotes):
+    q = _one(quotes("“Sit down,” Trump barked and an aide led the man away."), "direct", "Sit down")
+    assert (q.cue, q.speaker_text) == ("barked", "Trump")
+
+
+def test_inverted_dialogue_tag_read_the_statement(quotes):
+    q = _one(quotes("“We regret the confusion,” read the statement, which was issued on Monday."), "direct", "regret")
+    assert q.speaker_text == "the statement"
+
+
+def test_dialogue_tag_went_on(quotes):
+    q = _one(quotes("“This is a lot of nonsense,” he went on."), "direct", "nonsense")
+    assert (q.cue, q.speaker_text) == ("went on", "he")
+
+
+def test_verb_right_before_a_comma_and_quote(quotes):
+    q = _one(quotes("She thanked the crowd and then boomed, “Today, you proved there is no place like home.”"), "direct", "no place")
+    assert q.speaker_text == "She"
+
+
+def test_stance_verb_with_that_clause(quotes):
+    q = _cued(quotes("The mayor griped that the council had ignored him."), "griped")
+    assert q.speaker_text == "The mayor" and q.text == "that the council had ignored him"
+    assert q.attrs["cue_type"] == "belief"  # a stance, not a verb of saying in the lexicon
+
+
+def test_quote_after_a_reported_statement_inherits(quotes):
+    text = "The economy is slowing, consultant Phil Musser says. “Several surveys point to a downturn.”"
+    q = _one(quotes(text), "direct", "Several surveys")
+    assert q.speaker_text == "consultant Phil Musser"
+    assert q.attrs["reason"] == "speaker_inherited"
+
+
+def test_nominal_cue_with_possessor(quotes):
+    q = _cued(quotes("Trump repeated his claim that the election was rigged."), "claim")
+    assert q.speaker_text == "his" and q.text == "that the election was rigged"
+    assert not [q for q in quotes("His criticism of the deal was sharp.") if q.cue == "criticism"]
+
+
+def test_word_of_the_quote_is_not_the_speaker(quotes):
+    q = _one(quotes("“Like Oakland. Or Ferguson,” Trump said."), "direct", "Ferguson")
+    assert q.speaker_text == "Trump"
+
+
+def test_addressee_after_tells_is_not_the_speaker(quotes):
+    text = "“Yes, I support Ted Cruz,” Brent Bozell, founder of the Media Research Center, tells Breitbart News."
+    q = _one(quotes(text), "direct", "support Ted Cruz")
+    assert q.speaker_text != "Breitbart News"
+    assert q.speaker_text is not None and "Bozell" in q.speaker_text
+
+
+def test_final_cue_after_a_closing_quote(quotes):
+    text = "Manafort acknowledged that the work could be termed “influence peddling,” The Washington Post reported in 1991."
+    q = _cued(quotes(text), "reported")
+    assert q.speaker_text == "The Washington Post" and q.text.startswith("Manafort acknowledged")
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("As a close partner of Moscow, Beijing has still not officially condemned the Russian offensive in Ukraine.",
+     "condemned"),
+    ("The minister never said that the border would close.", "said"),
+    ("She did not claim that the vote was rigged.", "claim"),
+])
+def test_a_negated_cue_attributes_nothing(quotes, text, cue):
+    assert not [q for q in quotes(text) if q.kind == "indirect" and q.cue == cue]
+
+
+def test_a_cue_in_the_next_clause_of_a_negation_still_counts(quotes):
+    text = "The minister did not comment, but his spokesman said that the border would stay open."
+    q = _cued(quotes(text), "said")
+    assert q.speaker_text == "his spokesman" and "border would stay open" in q.text

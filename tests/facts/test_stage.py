@@ -345,7 +345,8 @@ def test_unbalanced_quotes_do_not_swallow_the_article(stage):
         assert "third paragraph" not in q.text
 
 
-def test_very_long_article_is_parsed_in_chunks_with_article_offsets(stage):
+def test_very_long_article_is_parsed_in_chunks_with_article_offsets():
+    stage = FactsStage(timeout=300)  # about chunking, not the time limit (tests/test_limits.py): a busy CI core
     para = ("Russian President Vladimir Putin met Chinese President Xi Jinping in Moscow on Monday. "
             "“We are friends,” Putin said. ") * 6
     text = "\n\n".join([para] * 300)  # ~210 000 characters

@@ -31,7 +31,7 @@ def test_markdown_briefing_of_all_stories(built):
     stories = _sections(md)
     assert len(stories) == 3
     for s in stories:
-        for part in ("### Summary", "### Timeline", "### Who said what", "### Sources", "not built yet"):
+        for part in ("### Summary", "### Timeline", "### Who said what", "### Contradictions", "### Sources"):
             assert part in s
         n_sources = len(re.findall(r"^\d+\. ", s.split("### Sources")[1], flags=re.M))
         cited = {int(n) for n in re.findall(r"\[(\d+)\]", s.split("### Sources")[0])}

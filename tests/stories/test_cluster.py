@@ -80,6 +80,52 @@ def test_arrival_order_independent_and_incremental_equals_batch():
     assert StoryIndex.rebuild(reversed(docs)).assignment() == batch
 
 
+HIRE = ["The Philadelphia 76ers named Maurice Cheeks head coach in {y}, replacing Jim O'Brien after one season.",
+        "Maurice Cheeks returns to the Philadelphia 76ers as coach in {y}; Billy King pushed out Jim O'Brien.",
+        "In {y} the 76ers hired Maurice Cheeks, the former Sixers guard, as coach after firing Jim O'Brien.",
+        "Billy King said Maurice Cheeks will coach the Philadelphia 76ers from {y} after Jim O'Brien left."]
+FIRE = ["The Philadelphia 76ers fired coach Maurice Cheeks in {y} after a 9-14 start; Tony DiLeo takes over.",
+        "Maurice Cheeks was fired as coach of the Philadelphia 76ers in {y}, and Tony DiLeo was named interim coach.",
+        "In {y} the 76ers dismissed Maurice Cheeks as coach after eight losses in ten games; Tony DiLeo replaces him.",
+        "Billy King fired Maurice Cheeks as Philadelphia 76ers coach in {y}; assistant Tony DiLeo steps in."]
+
+
+def _coaches() -> list[StoryDoc]:
+    """Two events of one kind with the same team and names, no dates: a hire in 2005, a firing in 2008."""
+    return [StoryDoc(f"h{i}", t.format(y=2005)) for i, t in enumerate(HIRE)] + \
+           [StoryDoc(f"f{i}", t.format(y=2008)) for i, t in enumerate(FIRE)]
+
+
+def test_mentioned_years_separate_similar_events_without_dates():
+    docs = _coaches()
+    assert _partition(cluster(docs)) == {frozenset(f"h{i}" for i in range(4)), frozenset(f"f{i}" for i in range(4))}
+    # with the year given no extra weight the shared names and words merge the two events
+    assert len(_partition(cluster(docs, StoryParams(year_weight=1.0)))) == 1
+
+
+def test_add_many_agglomerates_a_batch_but_never_merges_existing_stories():
+    docs = _corpus()
+    idx = StoryIndex()
+    idx.add_many(d for d in docs if d.id[0] in "qs")
+    before = idx.assignment()
+    assert _partition(before) == {frozenset(f"q{i}" for i in range(4)), frozenset(f"s{i}" for i in range(4))}
+    # an article about both the earthquake and the strike joins one of them; the two stay apart
+    both = StoryDoc("x", docs[0].text + " " + docs[1].text, published=date(2024, 3, 6))
+    later = [d for d in docs if d.id[0] == "r"] + [both]
+    idx.add_many(later)
+    after = idx.assignment()
+    assert all(after[a] == s for a, s in before.items())
+    assert after["x"] in (before["q0"], before["s0"])
+    assert len({after[f"r{i}"] for i in range(4)}) == 1 and after["r0"] not in before.values()
+    # a batch gives the same partition whatever the order inside it
+    again = StoryIndex()
+    again.add_many(d for d in docs if d.id[0] in "qs")
+    again.add_many(list(reversed(later)))
+    assert again.assignment() == after
+    with pytest.raises(StoryInputError):
+        StoryIndex().add_many(["not a doc"])  # type: ignore[list-item]
+
+
 def test_state_round_trip_then_continue():
     docs = sorted(_corpus(), key=lambda d: d.id)
     whole = StoryIndex()

@@ -7,6 +7,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,7 +127,13 @@ def test_actor_detail_quotes_events(client: TestClient) -> None:
     a = client.get("/api/actors/per:alexander-lukashenko").json()
     assert a["name"] == "Alexander Lukashenko" and "Lukashenko" in a["aliases"]
     assert any(r["id"] == "per:xi-jinping" and r["n_events"] > 0 for r in a["related"])
-    assert all(d["n_cooperation"] + d["n_conflict"] == d["n_events"] for d in a["dyads"])
+    dyads = client.get(a["dyads"], params={"limit": 200}).json()
+    assert dyads["total"] == len(dyads["items"]) > 0
+    assert all(d["n_cooperation"] + d["n_conflict"] == d["n_events"] for d in dyads["items"])
+    assert sum(m["n_events"] for m in a["monthly"]) > 0
+    one = client.get(a["dyads"], params={"limit": 1, "offset": 1}).json()
+    assert one["total"] == dyads["total"] and one["items"] == dyads["items"][1:2]
+    assert client.get("/api/actors/per:nobody-at-all/dyads").status_code == 404
     quotes = client.get("/api/actors/per:alexander-lukashenko/quotes", params={"limit": 5}).json()
     assert quotes["total"] == a["n_quotes"] > 0
     ev = client.get("/api/actors/per:alexander-lukashenko/events").json()
@@ -178,16 +185,48 @@ def test_malformed_search_is_a_clear_400(client: TestClient, bad: str) -> None:
     assert err["code"] == "SL-E110" and "search query" in err["message"] and err["hint"]
 
 
-def test_search_index_is_rebuilt_when_the_db_changes(kb_db: Path, tmp_path: Path) -> None:
+def test_search_index_is_rebuilt_when_the_db_changes(kb_db: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from storyline.web.queries import SearchIndex
+
     db = tmp_path / "copy.db"
     shutil.copy(kb_db, db)
     c = TestClient(create_app(db, allowed_hosts={"testserver"}))
+    go = threading.Event()
+    build = SearchIndex._build
+
+    def held_build(self: SearchIndex, path: Path, stamp: str) -> None:
+        assert go.wait(60)  # the rebuild waits until the stale answer below has been checked
+        build(self, path, stamp)
+
+    monkeypatch.setattr(SearchIndex, "_build", held_build)
     assert (tmp_path / "copy.db.search").exists()
     assert c.get("/api/search", params={"q": "zebrafinch"}).json()["total"] == 0
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE articles SET text = text || ' zebrafinch' WHERE duplicate_of IS NULL"
                      " AND id = (SELECT min(id) FROM articles WHERE duplicate_of IS NULL)")
-    assert c.get("/api/search", params={"q": "zebrafinch"}).json()["total"] == 1
+    first = c.get("/api/search", params={"q": "zebrafinch"}).json()
+    # answered at once from the previous cache, marked stale, while the new one is built in the background
+    assert first["stale"] is True and first["total"] == 0
+    go.set()
+    c.app.state.queries.wait_for_search_index(60)
+    again = c.get("/api/search", params={"q": "zebrafinch"}).json()
+    assert again["total"] == 1 and again["stale"] is False
+    page = c.get("/search", params={"q": "zebrafinch"}).text
+    assert "search-stale" not in page and "1 matching article" in page
+
+
+def test_search_index_sync_refresh_waits_for_the_new_cache(kb_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(kb_db, db)
+    c = TestClient(create_app(db, allowed_hosts={"testserver"}, search_refresh="sync"))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET text = text || ' zebrafinch' WHERE duplicate_of IS NULL"
+                     " AND id = (SELECT min(id) FROM articles WHERE duplicate_of IS NULL)")
+    got = c.get("/api/search", params={"q": "zebrafinch"}).json()
+    assert got["total"] == 1 and got["stale"] is False
 
 
 def test_the_knowledge_base_is_not_written(kb_db: Path, tmp_path: Path) -> None:
@@ -303,13 +342,130 @@ def test_precomputed_actor_aggregates_match_live_queries(kb_db: Path, monkeypatc
     q = Queries(kb_db)
     ids = [r[0] for r in q.conn.execute("SELECT actor_id FROM actor_stats ORDER BY n_mentions DESC LIMIT 12")]
     assert ids
-    fast = {i: (q.actor(i), q.actor_quotes(i, limit=50, offset=0), q.dyads(i), q.latest_articles_of(i))
-            for i in ids}
+    def page_data(i: str) -> tuple[Any, ...]:
+        return (q.actor(i), q.actor_quotes(i, limit=50, offset=0), q.dyads(i), q.latest_articles_of(i),
+                q.events_of(i, "actor", limit=50, offset=0), q.events_of(i, "recipient", limit=3, offset=1),
+                q.monthly(i), q.related(i), q.related(i, limit=2))
+
+    fast = {i: page_data(i) for i in ids}
+    assert any(f[4][1] for f in fast.values()) and any(f[6] for f in fast.values())  # events exist to compare
     monkeypatch.setattr(Queries, "actor_stats", lambda self, actor_id: None)
     for i in ids:
-        actor, quotes, dyads, articles = fast[i]
+        actor, quotes, dyads, articles, as_actor, as_recipient, monthly, related, related2 = fast[i]
         assert actor == q.actor(i)
         assert quotes == q.actor_quotes(i, limit=50, offset=0)
         assert sorted(map(str, dyads)) == sorted(map(str, q.dyads(i)))
+        assert as_actor == q.events_of(i, "actor", limit=50, offset=0)
+        assert as_recipient == q.events_of(i, "recipient", limit=3, offset=1)
+        assert monthly == q.monthly(i)
+        assert related == q.related(i) and related2 == q.related(i, limit=2)
         live_articles = q.articles(limit=20, offset=0, actor=i, canonical_only=True)
         assert [a["id"] for a in articles[0]] == [a["id"] for a in live_articles[0]] and articles[1] == live_articles[1]
+
+
+def _story_id(client: TestClient, title_start: str) -> str:
+    items = client.get("/api/stories", params={"limit": 200}).json()["items"]
+    return next(s["id"] for s in items if s["title"].startswith(title_start))
+
+
+def test_story_api_summary_timeline_claims_contradictions(client: TestClient) -> None:
+    sid = _story_id(client, "Lukashenko Visits China")
+    s = client.get(f"/api/stories/{sid}").json()
+    members = client.get(f"/api/stories/{sid}/members").json()
+    ids = {m["id"] for m in members["items"]}
+    assert members["total"] == s["n_members"] == len(ids) >= 2
+    assert [m["n"] for m in members["items"]] == list(range(1, len(ids) + 1))
+    page = client.get(f"/api/stories/{sid}/members", params={"limit": 1, "offset": 1}).json()
+    assert page["items"][0]["n"] == 2 and page["items"][0]["id"] == members["items"][1]["id"]
+    # summary: each sentence occurs in an article it cites
+    assert s["summary"]
+    texts = {i: client.get(f"/api/articles/{i}").json()["text"] for i in ids}
+    number = {m["id"]: m["n"] for m in members["items"]}  # the briefing's numbers, as the Reports table shows them
+    for sent in s["summary"]:
+        assert sent["cites"] and all(number.get(c["article_id"]) == c["n"] for c in sent["cites"])
+        assert any(" ".join(sent["text"].split()) in " ".join(texts[c["article_id"]].split()) for c in sent["cites"])
+    # timeline: events and reports, paginated
+    tl = client.get(f"/api/stories/{sid}/timeline", params={"limit": 2}).json()
+    assert tl["total"] == s["n_timeline"] > 2 and len(tl["items"]) == 2 and tl["next_offset"] == 2
+    everything = client.get(f"/api/stories/{sid}/timeline", params={"limit": 200}).json()["items"]
+    assert {"event", "report"} <= {t["kind"] for t in everything}
+    assert all(number.get(c["article_id"]) == c["n"] for t in everything for c in t["cites"])
+    # claims: shared ones first; every span is the exact text at its offsets
+    claims = client.get(f"/api/stories/{sid}/claims", params={"limit": 200}).json()
+    assert claims["total"] == s["n_claims"] and s["n_shared_claims"] >= 1
+    shared = [c["shared"] for c in claims["items"]]
+    assert shared == sorted(shared, reverse=True)
+    for c in claims["items"]:
+        assert c["shared"] == (len({sp["source"] for sp in c["spans"]}) > 1) == (c["n_sources"] > 1)
+        for sp in c["spans"]:
+            assert texts[sp["article_id"]][sp["start"]:sp["end"]] == sp["text"]
+    only = client.get(f"/api/stories/{sid}/claims", params={"shared": True}).json()
+    assert only["total"] == s["n_shared_claims"] and all(c["shared"] for c in only["items"])
+    # contradictions: the table exists from schema v7 on; whatever it holds is listed with both sides
+    con = client.get(f"/api/stories/{sid}/contradictions").json()
+    assert con["available"] is True and con["total"] == s["n_contradictions"]
+    for x in con["items"]:
+        assert texts[x["a_article_id"]][x["a_start"]:x["a_end"]] == x["a_text"]
+    for sub in ("", "/members", "/timeline", "/claims", "/contradictions"):
+        r = client.get(f"/api/stories/st-nope{sub}")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "SL-E404"
+    assert client.get(f"/api/stories/{sid}/claims", params={"limit": MAX_PAGE + 1}).status_code == 422
+
+
+def test_outlet_api_framing_and_volume(client: TestClient) -> None:
+    o = client.get("/api/outlets/The Moscow Times").json()
+    assert sum(v["n"] for v in o["volume"]) == o["n_articles"]
+    f = o["framing"]
+    assert f["n_articles"] == 1 and f["n_articles_elsewhere"] >= 3 and "log-odds" in f["method"]
+    autocrat = next(t for t in f["terms"] if t["label"] == "autocrat")
+    assert autocrat["n_articles"] == 1 and autocrat["category"] == "pejorative"
+    assert autocrat["targets"][0]["name"] == "Alexander Lukashenko"
+    assert autocrat["verdict"] is None  # one article proves nothing
+    stories = client.get("/api/stories", params={"outlet": "The Moscow Times"}).json()
+    assert stories["total"] == 1 and stories["items"][0]["title"].startswith("Putin, Xi Hail")
+    spec = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/stories/{story_id}/timeline", "/api/stories/{story_id}/claims",
+                 "/api/stories/{story_id}/contradictions", "/api/stories/{story_id}/members"):
+        assert path in spec
+
+
+def test_db_stamp_ignores_a_touched_empty_wal_but_sees_writes(kb_db: Path, tmp_path: Path) -> None:
+    import os
+
+    from storyline.web.queries import Queries
+
+    db = tmp_path / "copy.db"
+    shutil.copy(kb_db, db)
+    q = Queries(db)
+    wal = Path(str(db) + "-wal")
+    wal.write_bytes(b"")
+    before = q.db_stamp()
+    os.utime(wal, ns=(1, 1))  # readers opening the database touch the empty WAL: nothing changed
+    assert q.db_stamp() == before
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("UPDATE articles SET title = title || ' (edited)' WHERE id = (SELECT min(id) FROM articles)")
+    assert q.db_stamp() != before
+
+
+def test_rendered_pages_are_kept_per_database_version_and_bounded(kb_db: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.web import queries
+
+    db = tmp_path / "copy.db"
+    shutil.copy(kb_db, db)
+    q = queries.Queries(db)
+    monkeypatch.setattr(queries, "PAGE_MEMO_CHARS", 25)
+    calls: list[str] = []
+
+    def render(text: str) -> Any:
+        return lambda: calls.append(text) or text
+
+    assert q.cached_html(("a",), render("x" * 10)) == "x" * 10
+    assert q.cached_html(("a",), render("other")) == "x" * 10 and calls == ["x" * 10]  # kept
+    q.cached_html(("b",), render("y" * 10))
+    q.cached_html(("c",), render("z" * 10))  # 30 > 25 characters: the least recently used ("a") goes
+    assert q.cached_html(("a",), render("again")) == "again"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET title = title || '!' WHERE id = (SELECT min(id) FROM articles)")
+    assert q.cached_html(("c",), render("new")) == "new"  # the database changed: rendered again

@@ -113,6 +113,9 @@ def test_browse_article_actor_and_search(base_url: str, browser: webdriver.Chrom
     WebDriverWait(browser, 20).until(EC.url_contains("/story/"))
     assert browser.find_element(By.ID, "story-title").text.startswith("Putin, Xi Hail")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#story-members a[href^='/article/']")) == 2
+    assert browser.find_elements(By.CSS_SELECTOR, "#story-summary a.cite")  # cited summary sentences
+    assert browser.find_elements(By.CSS_SELECTOR, "#timeline + svg.plot circle")  # the timeline plot
+    assert browser.find_elements(By.CSS_SELECTOR, "#story-timeline li")
     shot(browser, "00-story")
     actor = next(a for a in browser.find_elements(By.CSS_SELECTOR, "a.actor-link") if "Putin" in a.text)
     actor.click()
@@ -172,6 +175,18 @@ def test_hostile_article_shows_text_and_runs_nothing(base_url: str, browser: web
     assert not browser.find_elements(By.CSS_SELECTOR, "#article-text img, #article-text script, #article-text b")
     assert browser.execute_script("return document.querySelectorAll('img').length") == 0
     shot(browser, "06-xss-article")
+
+    # a story page's comparison matrix links to the evidence sentence, marked on the article page
+    browser.get(base_url + "/stories")
+    next(a for a in browser.find_elements(By.CSS_SELECTOR, "a[href^='/story/']")
+         if a.text.startswith("Lukashenko Visits China")).click()
+    WebDriverWait(browser, 20).until(EC.url_contains("/story/"))
+    no_alert(browser)
+    browser.find_element(By.CSS_SELECTOR, "#story-matrix a.evidence").click()
+    WebDriverWait(browser, 20).until(EC.url_contains("?hl="))
+    assert browser.find_element(By.ID, "hl").text.strip()
+    no_alert(browser)
+    shot(browser, "06b-evidence")
 
     browser.get(base_url + "/search?q=" + quote('"img src"'))
     no_alert(browser)

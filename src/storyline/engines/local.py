@@ -48,7 +48,7 @@ class RunOptions:
     facts: bool = True  # run the facts stage (spaCy: actors, timexes, quotes) over new or stale articles
     facts_batch: int = 64  # articles per facts transaction
     reanalyse: bool = False  # recompute the facts of every stored article (e.g. after changing the coder)
-    coder: str = "rules"  # event coder: "rules" (default) or "llm" (needs llm_url and llm_model)
+    coder: str = "rules"  # event coder: "rules" (default), "classifier" or "llm" (needs llm_url and llm_model)
     llm_url: str | None = None  # OpenAI-compatible API base, e.g. http://localhost:8080/v1
     llm_model: str | None = None
     # per-document limits (storyline.limits): seconds per document and stage, characters of clean text;
@@ -398,6 +398,10 @@ def make_coder(opts: RunOptions) -> Any:
     """The event coder the options ask for (None: the stage's default rule coder)."""
     if opts.coder == "rules":
         return None
+    if opts.coder == "classifier":
+        from ..events.classifier import ClassifierCoder
+
+        return ClassifierCoder()
     if opts.coder == "llm":
         from ..errors import UsageError
         from ..events.llm import LLMCoder
@@ -408,7 +412,7 @@ def make_coder(opts: RunOptions) -> Any:
         return LLMCoder(opts.llm_url, opts.llm_model)
     from ..errors import UsageError
 
-    raise UsageError(f"unknown coder {opts.coder!r}", hint="use --coder rules or --coder llm")
+    raise UsageError(f"unknown coder {opts.coder!r}", hint="use --coder rules, classifier or llm")
 
 
 FACTS_POOL_MIN = 256  # to-do articles below which the facts stage stays in one process (spaCy loads per worker)
@@ -554,17 +558,28 @@ def rebuild_stories(store: Store, stats: Stats | None = None) -> int:
             records[sid].arc_id = arc.id
     from ..stories.compare import compare
 
-    comparisons = {}
+    from ..stories.contradict import story_contradictions
+
+    comparisons, multi = {}, {}
     for sid, record in records.items():
         independent = [(m.article_id, m.outlet or f"unknown outlet (article {m.article_id})", by_id[m.article_id].text)
                        for m in record.members if not m.is_copy]
         if len(independent) > 1:  # a comparison needs two sources
             comparisons[sid] = compare(independent)
-    store.replace_stories(sorted(records.values(), key=lambda r: r.id), arcs, index.to_bytes(), comparisons)
+            multi[sid] = [(a, src, text, by_id[a].group_id) for a, src, text in independent]
+    contradictions = story_contradictions(store, multi, comparisons)  # all multi-source stories, as comparisons
+    store.replace_stories(sorted(records.values(), key=lambda r: r.id), arcs, index.to_bytes(), comparisons,
+                          contradictions)
+    from ..stories.page import precompute_story_pages
+
+    # the page data (summary, timeline, framing) of large stories, whose live build reads every member's text
+    pages = precompute_story_pages(store, {sid: len(r.members) for sid, r in records.items()})
     if stats is not None:
         stats.inc("stories", "articles_added", added)
         stats.inc("stories", "stories", len(records))
         stats.inc("stories", "arcs", len(arcs))
+        stats.inc("stories", "contradictions", sum(map(len, contradictions.values())))
+        stats.inc("stories", "pages_precomputed", pages)
         for w in warnings:  # an edit naming articles no longer stored: skipped, counted in the run's stats
             stats.inc("stories", f"edit_skipped:{w[:120]}")
     return len(records)

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "Actor", "Mention", "Registry", "resolve_mentions", "mention_at", "doc_text",
+    "Actor", "Mention", "MentionLookup", "Registry", "resolve_mentions", "mention_at", "doc_text",
     "SECTORS", "slugify",
 ]
 
@@ -827,6 +827,24 @@ def doc_text(doc: Any) -> str:
     if not isinstance(t, str):
         t = ud["storyline_text"] = doc.text
     return t
+
+
+class MentionLookup:
+    """:func:`mention_at` over one document's mentions in O(log n + overlaps) per call (sorted by start; the
+    longest mention bounds how far back an overlapping one can start). Same answers as the linear scan."""
+
+    def __init__(self, mentions: Iterable[Mention]):
+        self.items = sorted(mentions, key=lambda m: m.start)  # stable: ties keep their order, as the scan
+        self.starts = [m.start for m in self.items]
+        self.longest = max((m.end - m.start for m in self.items), default=0)
+
+    def at(self, start: int | None, end: int | None) -> Mention | None:
+        if start is None or end is None:
+            return None
+        stop = max(end, start + 1)
+        lo = bisect.bisect_left(self.starts, start - self.longest)
+        hi = bisect.bisect_left(self.starts, stop)
+        return mention_at(self.items[lo:hi], start, end)
 
 
 def mention_at(mentions: Iterable[Mention], start: int | None, end: int | None) -> Mention | None:

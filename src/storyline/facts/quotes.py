@@ -33,9 +33,17 @@ Conventions
   election a “farce”``, ``accused X of …``), the clause governed by ``according to X`` or ``In a
   new poll, …``, and a short ``Name: text`` paragraph (headline style). The content span is the
   complement (including ``that``), without final punctuation, inside the cue's paragraph.
-  Belief/evidence attributions nested inside someone's reported words are dropped.
+  Also: the clause an ``as`` phrase is attached to (``As The Hill reported, …``, ``…, as she said``,
+  ``As X put it, …``); phrasal verbs of saying (``fired back that``, ``went on``); a verb or
+  adjective outside the lexicon with a ``that`` clause and a person or group as subject
+  (``griped that …``: ``cue_type`` ``belief``); nouns of saying and stance with a possessor and a
+  ``that``/``to`` clause (``his claim that …``, ``Trump's proposal to ban …``; speaker ``his``/
+  ``Trump's`` as written). Nominal and phrasal cues are data: ``data/quote_cues.toml``.
+  A quote between marks that makes up most of a reported clause (``told supporters that “we …”``)
+  gets that clause's cue and speaker. Belief/evidence attributions nested inside someone's
+  reported words are dropped.
 * ``attrs["cue_type"]``: ``speech`` (say, tell, warn…), ``belief`` (think, expect, endorse…),
-  ``evidence`` (show, find…), ``raising`` (seem, appear: no speaker), ``according_to``,
+  ``evidence`` (show, find…), ``raising`` (seem, appear: a speaker only as below), ``according_to``,
   ``source_phrase`` (``In a statement, …``) or ``colon``. Keep ``speech``/``colon``/``according_to``
   for reported speech only; the others are attributions of thoughts, stances and findings.
 * **Speaker**, as written: the subject of the cue verb (``he``, ``Putin``; conjoined subjects
@@ -43,10 +51,17 @@ Conventions
   the object of ``according to``; the agent of a passive cue; the subject of the governing verb for
   participles, infinitives and conjoined verbs (``…, saying that``); the object of a control verb
   (``urged him to say``); the noun a relative clause attaches to (``Smith, who said …``); the
-  subject of the clause before a colon (``Cruz continued:`` + quote). When the parser gives a
-  speech verb no subject in its sentence, the noun right before the verb. A direct quote with no
+  subject of the clause before a colon (``Cruz continued:`` + quote); for ``seem``/``appear``, the
+  experiencer (``seemed credible to voters``) or a subject whose own attribution it hedges
+  (``Rubio seemed to urge …``). When the parser gives a speech verb no subject in its sentence, the
+  noun right before the verb (past an age: ``Lazar, 44, said``). Never a word inside the quote
+  itself, a date or time (a time-stamp line above ``Clinton has told …``; an age is no date: ``said
+  the 46-year-old``), nor a subject across a line break; after ``tells``/``asks`` the noun is the
+  addressee, not an inverted speaker. A dialogue tag whose verb the tagger read as a noun
+  (``…,” the email read``) still gives the noun phrase before it. A direct quote with no
   cue of its own that directly follows a quote with a speaker (same sentence, or the next sentence
-  of the same or the next paragraph) inherits it (``attrs["reason"] = "speaker_inherited"``).
+  of the same or the next paragraph; the quote before may be reported speech: ``…, Musser says.
+  “…”``) inherits it (``attrs["reason"] = "speaker_inherited"``).
 * **Channel**: ``according to X`` when the quote has a named speaker (``“…,” Putin said, according
   to the Kremlin``; ``According to CCTV, Xi said that …``; when the speaker is generic — ``51
   percent of respondents said`` — ``according to X`` is also returned as its own quote), and
@@ -62,7 +77,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Quote", "find_quotes", "SPEECH_VERBS", "BELIEF_VERBS", "EVIDENCE_VERBS", "RAISING_VERBS"]
@@ -102,15 +119,36 @@ SPEECH_VERBS = frozenset(
     demand call dub label brand praise condemn decry blast slam mock rail assail denounce dismiss
     express question voice decline portray list reference refer echo plead signal remind applaud
     discuss outline detail defend thank talk request press congratulate attribute invoke advocate
-    credit chant blame deem reject refuse disagree lash hail welcome""".split()
+    credit chant blame deem reject refuse disagree lash hail welcome
+    name issue order apologize title disavow clarify characterize retweet retweete rebuff unveil document""".split()
 )
 BELIEF_VERBS = frozenset(
     """think believe know feel expect hope hop fear worry doubt suspect assume guess wonder realize
     realise understand imagine reckon learn bet figure endorse support back favor favour oppose prefer
-    consider view remember convince persuade imply want""".split()
+    consider view remember convince persuade imply want seek offer envision side distance interpret""".split()
 )
 EVIDENCE_VERBS = frozenset("show find demonstrate prove estimate project forecast".split())
 RAISING_VERBS = frozenset("seem appear".split())
+
+def _load_cues() -> dict[str, Any]:
+    path = Path(__file__).with_name("data") / "quote_cues.toml"
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+_CUE_DATA = _load_cues()
+# phrasal verbs of saying whose verb alone is none: "fired back that …", "…,” he went on"
+_PHRASAL_SPEECH = frozenset(tuple(p.split()) for p in _CUE_DATA["phrasal"]["speech"])
+# nouns of saying and of stance: "his claim that …", "Trump's criticism of …" (see _nominal_cues)
+_NOMINAL_CUES: dict[str, str] = {
+    **{n: "belief" for n in _CUE_DATA["nominal"]["belief"]},
+    **{n: "speech" for n in _CUE_DATA["nominal"]["speech"]},
+}
+# verb forms of saying that the tagger reads as nouns in a dialogue tag (",” the email read",
+# ",” the Saudis state in the paper"): the tag is then a noun phrase ending in one of them
+_TAG_FORMS = frozenset({"read", "reads", "state", "states", "say", "says", "note", "notes", "write", "writes",
+                        "add", "adds", "claim", "claims", "warn", "warns", "argue", "argues", "tweet", "tweets",
+                        "insist", "insists", "conclude", "concludes", "explain", "explains", "continue", "continues"})
 # cues whose subject is a medium: "CCTV reported", "Xinhua quoted X as saying" (channel = subject + cue)
 _CHANNEL_VERBS = frozenset({"report", "quote"})
 _CUE_TYPE: dict[str, str] = {
@@ -141,6 +179,8 @@ _SAY_VERBS = frozenset(
     remark comment continue conclude acknowledge admit confirm report stress emphasize emphasise assert
     allege contend recall reiterate repeat retort testify quip joke muse ask answer""".split()
 )
+# verbs whose object after them is the addressee, never an inverted speaker
+_ADDRESSEE_VERBS = frozenset("tell ask inform remind assure reassure advise urge warn thank".split())
 _CLAUSE_ONLY = frozenset({"continue", "add", "conclude", "post", "point"})
 # left dependents that belong to a speaker noun phrase
 _NP_LEFT = frozenset({"det", "amod", "compound", "poss", "nmod", "nummod", "case", "quantmod", "advmod"})
@@ -329,6 +369,8 @@ class _Ctx:
         self.in_seg = [False] * self.n  # tokens inside any quotation marks
         self.in_direct = [False] * self.n  # tokens inside direct quotes
         self.cue_of: dict[int, list[Quote]] = {}  # cue token index -> quotes attributed to it
+        self.marked: list[Quote] = []  # the quotes between quotation marks
+        self.marked_starts: list[int] = []
         # prefix sums of words / words in direct quotes, built on first use (after the direct pass)
         self.word_prefix: list[int] | None = None
         self.direct_prefix: list[int] = []
@@ -395,11 +437,11 @@ def _speaker_of(cue: Any, depth: int = 0, via: str = "") -> Any | None:
     conjoined verbs the subject of the governing verb (``…, saying that``; ``is expected to say``)."""
     has_subj = False
     for ch in cue.children:
-        if ch.dep_ in _SUBJ and not _dateline(ch):
+        if ch.dep_ in _SUBJ and not _dateline(ch) and not _time_subject(ch) and not _para_between(ch, cue):
             if ch.lower_ in _REL_PRON and cue.dep_ == "relcl":
                 return cue.head
             has_subj = True
-            if ch.lower_ == "there" or (ch.dep_ == "nsubjpass" and via != "xcomp"):
+            if ch.lower_ == "there" or (ch.dep_ == "nsubjpass" and via not in _PASSIVE_OK):
                 break
             if ch.lower_ == "it" and _CUE_TYPE.get(_lemma(cue), "speech") != "speech":
                 break  # "it seems", "it shows"; but "It said …", "…,” it read (a report, an email)
@@ -413,7 +455,18 @@ def _speaker_of(cue: Any, depth: int = 0, via: str = "") -> Any | None:
     if has_subj or depth >= 4:
         return None
     if head.i == cue.i or cue.dep_ in ("ROOT", "ccomp", "parataxis"):
-        return _subject_before(cue) if depth == 0 else None
+        if depth == 0:
+            return _subject_before(cue)
+        before = _subject_before(cue)  # "9:34 p.m.\n\nDonald Trump has delivered …, saying …"
+        if before is not None:
+            return before
+        # "…,” added Murphy, referring to …: the participle's speaker is the inverted subject
+        prev = cue.doc[cue.i - 1] if cue.i > 0 else None
+        if prev is not None and (prev.is_quote or prev.text == ",") and _lemma(cue) in SPEECH_VERBS:
+            inv = _inverted_subject(cue)
+            if inv is not None and inv.pos_ in ("PROPN", "NOUN"):
+                return inv
+        return None
     if cue.dep_ in ("relcl", "acl") and head.pos_ in ("NOUN", "PROPN"):
         if head.dep_ == "attr" and head.head.i != head.i:  # "X was the first Democrat to endorse …"
             subj = next((c for c in head.head.children if c.dep_ == "nsubj"), None)
@@ -435,11 +488,11 @@ def _speaker_of(cue: Any, depth: int = 0, via: str = "") -> Any | None:
         obj = next((c for c in head.children if c.dep_ == "dobj" and c.i < cue.i), None)
         if obj is not None:
             return obj
-    if cue.dep_ in ("conj", "advcl") and _lemma(cue) in SPEECH_VERBS and _lemma(head) not in _CUE_TYPE:
+    if cue.dep_ in ("conj", "advcl") and _lemma(cue) in SPEECH_VERBS and _lemma(head) not in SPEECH_VERBS:
         # "X said the move was made by Y and said …": the parser hangs the second cue on the verb
         # of the first one's content; the speaker is the first cue's
         outer = _outer_cue(head)
-        if outer is not None and (cue.dep_ == "conj" or cue.tag_ == "VBG"):
+        if outer is not None and (cue.dep_ == "conj" or cue.tag_ == "VBG") and outer.i < head.i:
             return _speaker_of(outer, depth + 1)
     if cue.dep_ in ("advcl", "xcomp", "conj", "pcomp", "prep", "acomp"):
         return _speaker_of(head, depth + 1, cue.dep_)
@@ -447,6 +500,21 @@ def _speaker_of(cue: Any, depth: int = 0, via: str = "") -> Any | None:
         # "took the unusual step of criticizing …": the subject of the verb the noun belongs to
         return _speaker_of(head, depth + 1, "prep")
     return None
+
+
+# verbs a cue climbs through whose passive subject is still the speaker ("was asked to say",
+# "was suspended after slamming …")
+_PASSIVE_OK = frozenset({"xcomp", "prep", "pcomp"})
+
+
+def _para_between(a: Any, b: Any) -> bool:
+    """Is there a line break between tokens ``a`` and ``b``? (The parser sometimes takes a subject
+    from the headline or a time stamp line above: ``9:05 a.m.\n\nSanders is disavowing …``.)"""
+    lo, hi = sorted((a.i, b.i))
+    if hi - lo > 60:
+        return False
+    doc = a.doc
+    return any(doc[k].is_space and "\n" in doc[k].text for k in range(lo + 1, hi))
 
 
 def _outer_cue(tok: Any) -> Any | None:
@@ -502,12 +570,14 @@ def _inverted_subject(cue: Any) -> Any | None:
 def _subject_before(cue: Any) -> Any | None:
     """Fallback when the parser gave a finite cue no subject: the noun right before it
     (``Shaw said …``, ``about two-thirds, 67 percent, say …``)."""
-    if cue.tag_ not in _FINITE:
-        return None
+    if cue.tag_ not in _FINITE and not (
+        cue.tag_ == "VBN" and cue.dep_ in ("ROOT", "ccomp", "conj") and not any(c.dep_ in ("aux", "auxpass") for c in cue.children)
+    ) and not any(c.dep_ == "aux" and c.tag_ in _FINITE and c.i < cue.i for c in cue.children):
+        return None  # (a past tense the tagger read as a participle, "Trump barked", counts as finite)
     doc = cue.doc
     k = cue.i - 1
-    if k >= 0 and doc[k].text == "," and _lemma(cue) in SPEECH_VERBS:
-        inv = _inverted_subject(cue)  # …, says Evan Tracey, a consultant
+    if k >= 0 and doc[k].text == "," and _lemma(cue) in SPEECH_VERBS and _lemma(cue) not in _ADDRESSEE_VERBS:
+        inv = _inverted_subject(cue)  # …, says Evan Tracey, a consultant (not "…, tells Breitbart News")
         if inv is not None and inv.pos_ == "PROPN":
             return inv
     comma = False
@@ -520,6 +590,8 @@ def _subject_before(cue: Any) -> Any | None:
             k -= 1
         else:
             break
+    if k >= 1 and doc[k].like_num and doc[k].dep_ == "appos" and doc[k - 1].text == "," and doc[k].head.pos_ == "PROPN":
+        k = doc[k].head.i  # "Marcel Lazar, 44, said": the age is no speaker
     if k < 0 or doc[k].is_sent_start and doc[k].pos_ != "PROPN" and doc[k].pos_ != "PRON":
         return None
     t = doc[k]
@@ -531,13 +603,23 @@ def _subject_before(cue: Any) -> Any | None:
 def _cue_span(tok: Any) -> tuple[int, int]:
     end = tok.idx + len(tok)
     for ch in tok.rights:
-        if ch.dep_ == "prt" and ch.i - tok.i <= 2:
+        if (ch.dep_ == "prt" and ch.i - tok.i <= 2) or (ch.i == tok.i + 1 and (_lemma(tok), ch.lower_) in _PHRASAL_SPEECH):
             end = ch.idx + len(ch)
     return tok.idx, end
 
 
 def _lemma(tok: Any) -> str:
     return tok.lemma_.lower()
+
+
+def _phrasal(tok: Any) -> bool:
+    """Is ``tok`` a phrasal verb of saying (``fired back``, ``went on``)? The particle right after it."""
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    return nxt is not None and nxt.head.i == tok.i and (_lemma(tok), nxt.lower_) in _PHRASAL_SPEECH
+
+
+def _is_speech(tok: Any) -> bool:
+    return _lemma(tok) in SPEECH_VERBS or _phrasal(tok)
 
 
 def _according(tok: Any) -> Any | None:
@@ -574,9 +656,15 @@ def _tok_span(ctx: _Ctx, a: int, b: int) -> tuple[int, int]:
     return s, e
 
 
+def _time_subject(tok: Any) -> bool:
+    """A date or time the parser took for a subject (``Warren said Saturday``, ``6:50 p.m. Clinton
+    has told …``) — not an age (``said the 46-year-old``)."""
+    return tok.ent_type_ in _TIME_ENTS and tok.pos_ != "PRON" and tok.lower_ not in ("old", "year-old")
+
+
 def _bad_speaker(ctx: _Ctx, tok: Any) -> bool:
     """A date or time the parser took for the subject (``Warren said Saturday``)."""
-    return tok.ent_type_ in _TIME_ENTS and tok.pos_ != "PRON"
+    return _time_subject(tok)
 
 
 def _set_speaker(ctx: _Ctx, q: Quote, tok: Any | None, anchor: Any | None = None) -> None:
@@ -624,10 +712,13 @@ def find_quotes(doc: Any) -> list[Quote]:
         q for q in quotes
         if not (q.kind == "partial" and q.cue is None and len(q.text.split()) < _MIN_UNCUED_WORDS)
     ]
+    ctx.marked = quotes  # in text order
+    ctx.marked_starts = [q.start for q in quotes]
     if ctx.parsed:
         quotes.extend(_headline_colon(ctx, quotes))
         quotes.extend(_drop_nested(_indirect(ctx), quotes))
         quotes.extend(_source_phrases(ctx))
+        quotes.extend(_nominal_cues(ctx))
         _channels(ctx, quotes)
     for qs in ctx.cue_of.values():
         direct = [q for q in qs if q.kind == "direct"]
@@ -693,7 +784,7 @@ def _seg_cue(ctx: _Ctx, a: int, b: int, last: str = "") -> Any | None:
                 if not (t.dep_ == "acl" and _lemma(t) in SPEECH_VERBS and t.head.i >= b):
                     k += 1
                     continue
-            if _lemma(t) in SPEECH_VERBS or (tag and _lemma(t) not in _NOT_TAGS):
+            if _is_speech(t) or (tag and _lemma(t) not in _NOT_TAGS):
                 subj = _speaker_of(t)
                 # a dialogue tag starts right after the mark with its subject or verb
                 # (not "…,” while the EU described …")
@@ -706,8 +797,12 @@ def _seg_cue(ctx: _Ctx, a: int, b: int, last: str = "") -> Any | None:
                 )
                 if subj is not None and subj.i >= b and starts:
                     return t
-                if subj is None and first == t.i and _inverted_subject(t) is not None:
-                    return t  # ,” added a New Hampshire Democrat (parsed as an object)
+                if (subj is None or subj.i < b) and first == t.i and _inverted_subject(t) is not None:
+                    return t  # ,” added a New Hampshire Democrat (parsed as an object); ,” read the statement
+                if subj is None and first < t.i:
+                    before_verb = _subject_before(t)  # ,” Trump barked (the name parsed as a compound)
+                    if before_verb is not None and before_verb.i >= first:
+                        return t
             break
         k += 1
     cue = _walk_to_cue(ctx, a, b, SPEECH_VERBS)
@@ -724,16 +819,21 @@ def _seg_cue(ctx: _Ctx, a: int, b: int, last: str = "") -> Any | None:
             and any(c.dep_ == "nsubj" for c in t.children)
         ):
             return t
-    # right before the opening mark: He said: “…” / said Putin, “…”
-    if a > 1 and doc[a - 2].text in (":", ",", "—"):
+    # right before the opening mark: He said: “…” / said Putin, “…” / told supporters that “…”
+    if a > 1 and (doc[a - 2].text in (":", ",", "—") or doc[a - 2].lower_ == "that"):
         k = a - 3
         stop = max(-1, a - 9)
         while k > stop:
             t = doc[k]
             if t.text in ".!?" or t.is_quote or ctx.in_seg[k]:
                 break
-            if t.pos_ == "VERB" and _lemma(t) in SPEECH_VERBS:
+            if t.pos_ == "VERB" and _is_speech(t):
                 return t
+            if (
+                k == a - 3 and doc[a - 2].text in (",", ":") and t.pos_ == "VERB" and _lemma(t) not in _NOT_TAGS
+                and not any(c.dep_ in _COMP_DEPS or c.dep_ == "ccomp" for c in t.children if c.lower_ != "it")
+            ):
+                return t  # she thanked them and then boomed, “…” / As X put it, “…”
             k -= 1
     return None
 
@@ -775,7 +875,9 @@ def _mark_quote(ctx: _Ctx, seg: _Seg, a: int, b: int) -> Quote:
     if q.kind == "direct":
         for i in range(a, b):
             ctx.in_direct[i] = True
-    if cue is None and ctx.parsed and seg.closed and last in ",?!" and a < b and _glued_tag(ctx, q, seg, b):
+    if cue is None and ctx.parsed and seg.closed and last in ",?!" and a < b and (
+        _glued_tag(ctx, q, seg, b) or _nominal_tag(ctx, q, b)
+    ):
         return q
     if cue is None and ctx.parsed and seg.closed and last in ",;—–-":
         # “…,” according to a senior official: no verb, the source is the object of "according to"
@@ -798,8 +900,14 @@ def _mark_quote(ctx: _Ctx, seg: _Seg, a: int, b: int) -> Quote:
     _set_cue(q, text, *_cue_span(cue))
     q.attrs["cue_type"] = "speech"
     speaker = _speaker_of(cue)
-    if speaker is None and cue.i >= b:
-        speaker = _inverted_subject(cue)
+    if speaker is not None and a <= speaker.i < b:
+        speaker = None  # the parser took a word of the quote for the subject of its tag (“Like Ferguson,” Trump said)
+    if cue.i >= b and (speaker is None or speaker.i < a):
+        # a dialogue tag after the quote: its subject comes after the quote (,” said X / ,” X barked)
+        first = b
+        while first < cue.i and (doc[first].is_punct or doc[first].is_space):
+            first += 1
+        speaker = _inverted_subject(cue) if first == cue.i else _subject_before(cue)
     _set_speaker(ctx, q, speaker, cue)
     if q.speaker_start is not None and q.speaker_start < seg.end < q.speaker_end:
         # “…,”Clinton said: the name glued to the closing mark starts after it
@@ -863,6 +971,34 @@ def _glued_tag(ctx: _Ctx, q: Quote, seg: _Seg, b: int) -> bool:
     return False
 
 
+def _nominal_tag(ctx: _Ctx, q: Quote, b: int) -> bool:
+    """``…,” the email read.`` / ``…,” the Saudis state in the paper``: a dialogue tag whose verb the
+    tagger read as a noun — a short noun phrase after the quote ending in a verb form of saying."""
+    doc, text = ctx.doc, ctx.text
+    first = b
+    while first < ctx.n and (doc[first].is_punct or doc[first].is_space) and not doc[first].is_quote:
+        first += 1
+    if first < ctx.n and doc[first].is_quote:
+        first += 1
+    if first >= ctx.n or (doc[first].is_space and "\n" in doc[first].text):
+        return False
+    for k in range(first + 1, min(ctx.n, first + 7)):
+        t = doc[k]
+        if t.lower_ in _TAG_FORMS and t.pos_ != "VERB":
+            nxt = doc[k + 1] if k + 1 < ctx.n else None
+            if nxt is not None and not (nxt.is_punct or nxt.pos_ == "ADP" or nxt.is_space):
+                return False
+            _set_cue(q, text, t.idx, t.idx + len(t))
+            q.attrs["cue_type"] = "speech"
+            s, e = doc[first].idx, doc[k - 1].idx + len(doc[k - 1])
+            q.speaker_start, q.speaker_end, q.speaker_text = s, e, text[s:e]
+            ctx.cue_of.setdefault(k, []).append(q)
+            return True
+        if not (t.pos_ in ("DET", "PROPN", "NOUN", "ADJ", "NUM", "PRON") or t.tag_ == "POS" or t.text in ("-", "’s", "'s")):
+            return False
+    return False
+
+
 def _colon_cue(ctx: _Ctx, q: Quote, colon_char: int) -> None:
     """``X thanked Y for …: “…”`` / ``Cruz continued:`` + quote paragraph — the colon introduces the
     quote; the speaker is the subject of the clause before it (or a bare name: ``Trump: “…”``)."""
@@ -882,6 +1018,10 @@ def _colon_cue(ctx: _Ctx, q: Quote, colon_char: int) -> None:
         if t.pos_ == "VERB" and _lemma(t) in SPEECH_VERBS and not ctx.in_seg[i]:
             subj = _speaker_of(t)
             break
+    last = doc[colon - 1]
+    if subj is None and last.pos_ == "PROPN" and last.dep_ in ("pobj", "appos", "conj") and colon - 1 > sa:
+        # "…, according to Republican pollster Daron Shaw: “…”": the name right before the colon
+        subj = last
     for i in range(colon - 1, sa - 1, -1):
         if subj is not None:
             break
@@ -960,15 +1100,23 @@ def _indirect(ctx: _Ctx) -> list[Quote]:
     doc, text = ctx.doc, ctx.text
     out: list[Quote] = []
     for tok in doc:
-        if ctx.in_seg[tok.i] or tok.pos_ != "VERB":
+        if ctx.in_seg[tok.i] or tok.pos_ not in ("VERB", "ADJ"):
             continue
         lemma = _lemma(tok)
-        kind = _CUE_TYPE.get(lemma)
-        if kind is None:
+        kind = _CUE_TYPE.get(lemma) or ("speech" if _phrasal(tok) else None) if tok.pos_ == "VERB" else None
+        if kind is None and _stance_that(tok):
+            kind = "belief"
+        parts = _as_clause(ctx, tok) if kind == "speech" or lemma == "put" else None
+        if parts is not None:
+            kind = "speech"
+        elif kind is None:
             continue
-        parts = _complement(ctx, tok, kind)
+        else:
+            parts = _complement(ctx, tok, kind)
         if not parts:
             continue
+        if any(c.dep_ == "neg" for c in tok.children):
+            continue  # "Beijing has not condemned X", "he never said that …": nothing is attributed
         ps, pe = ctx.paras[ctx.para(tok.idx)]  # content stays in the cue's paragraph
         parts = [_trim(text, max(s, ps), min(e, pe)) for s, e in parts]
         parts = [(s, e) for s, e in parts if e > s]
@@ -977,9 +1125,11 @@ def _indirect(ctx: _Ctx) -> list[Quote]:
         attributed = [q for q in ctx.cue_of.get(tok.i, ()) if q.kind == "direct"]
         if attributed and any(q.start < e and s < q.end for q in attributed for s, e in parts):
             continue  # the clause is the direct quote already attributed to this cue
+        speaker = _speaker_of(tok) if kind != "raising" else _raising_speaker(tok)
         if all(_direct_cover(ctx, s, e) for s, e in parts):
+            if kind in ("speech", "belief") and speaker is not None:
+                _lend_cue(ctx, tok, speaker, parts, kind)
             continue
-        speaker = _speaker_of(tok) if kind != "raising" else None
         if speaker is None and kind in ("belief", "evidence"):
             if not (lemma == "expect" and any(c.dep_ == "nsubjpass" for c in tok.children)):
                 continue
@@ -994,6 +1144,82 @@ def _indirect(ctx: _Ctx) -> list[Quote]:
             ctx.cue_of.setdefault(tok.i, []).append(q)
             out.append(q)
     return out
+
+
+def _stance_that(tok: Any) -> bool:
+    """A verb or adjective outside the lexicon with a ``that`` clause and a person or group as its
+    subject states that person's stance (``made clear that``, ``were frustrated that``, ``fired
+    back that``); not ``so … that`` / ``such … that`` (result clauses)."""
+    if _lemma(tok) in _NOT_TAGS or _lemma(tok) in ("be",):
+        return False
+    comp = next((c for c in tok.children if c.dep_ == "ccomp" and c.i > tok.i), None)
+    if comp is None or not any(g.dep_ == "mark" and g.lower_ == "that" for g in comp.children):
+        return False
+    if any(c.lower_ in ("so", "such") for c in tok.children):
+        return False
+    subj = _speaker_of(tok)
+    return subj is not None and (subj.pos_ in ("PROPN", "PRON", "NOUN") or subj.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")) and subj.lower_ not in ("it", "this", "that", "there")
+
+
+def _raising_speaker(tok: Any) -> Any | None:
+    """Whose view a ``seem``/``appear`` clause reports: the experiencer (``seemed credible to the
+    public``), else the subject when the clause is its own attribution (``Rubio seemed to urge …``,
+    ``he seems to feel …``) — not when it only describes it (``The plan seems doomed``)."""
+    for ch in tok.children:
+        if ch.dep_ == "prep" and ch.lower_ == "to":
+            obj = next((g for g in ch.children if g.dep_ == "pobj"), None)
+            if obj is not None and obj.pos_ in ("PROPN", "NOUN", "PRON"):
+                return obj
+    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    if subj is None or subj.lower_ in ("it", "there", "this", "that") or subj.pos_ not in ("PROPN", "NOUN", "PRON"):
+        return None
+    comp = next((c for c in tok.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
+    if comp is None or _lemma(comp) not in _CUE_TYPE:
+        return None
+    return subj
+
+
+def _as_clause(ctx: _Ctx, tok: Any) -> list[tuple[int, int]] | None:
+    """``As The Hill reported, …`` / ``…, as she said at the outset`` / ``As X put it, …``: a
+    speech verb in an ``as`` clause without a complement of its own attributes the clause it is
+    attached to (the rest of the sentence, see :func:`_clause_around`)."""
+    if not any(c.dep_ == "mark" and c.lower_ == "as" and c.i < tok.i for c in tok.children):
+        return None
+    if any(c.dep_ in ("ccomp", "xcomp") for c in tok.children):
+        return None  # "as he said he would": a complement of its own
+    if _lemma(tok) == "put" and not any(c.dep_ == "dobj" and c.lower_ == "it" for c in tok.children):
+        return None
+    sa, sb = ctx.sent(tok.i)
+    lo = max(sa, min(c.i for c in tok.children if c.dep_ == "mark"))
+    hi = tok.i
+    doc = ctx.doc
+    while hi + 1 < sb and doc[hi + 1].text not in (",", "—", "–", "--", ".", ";", ":", "?", "!") and not doc[hi + 1].is_quote:
+        hi += 1
+        if hi - lo > 25:
+            return None  # no short "as X said" phrase
+    if ctx.in_seg[lo]:
+        return None
+    spans = _clause_around(ctx, lo, hi)
+    if spans is None:
+        return None
+    return [_tok_span(ctx, s_tok, e_tok - 1) for s_tok, e_tok in spans]
+
+
+def _lend_cue(ctx: _Ctx, cue: Any, speaker: Any, parts: list[tuple[int, int]], kind: str) -> None:
+    """A reported clause that is (mostly) a quotation (``told supporters that “we close one
+    chapter …”``): the quotes inside it without a cue of their own get this cue and speaker."""
+    for s, e in parts:
+        k = bisect.bisect_left(ctx.marked_starts, s - 1)
+        while k < len(ctx.marked) and ctx.marked[k].start <= e:
+            q = ctx.marked[k]
+            k += 1
+            if q.cue is not None or q.end > e + 2:
+                continue
+            _set_cue(q, ctx.text, *_cue_span(cue))
+            q.attrs["cue_type"] = kind
+            q.attrs.pop("reason", None)
+            _set_speaker(ctx, q, speaker, cue)
+            ctx.cue_of.setdefault(cue.i, []).append(q)
 
 
 def _headline_colon(ctx: _Ctx, marked: list[Quote]) -> list[Quote]:
@@ -1139,6 +1365,41 @@ def _source_phrases(ctx: _Ctx) -> list[Quote]:
     return out
 
 
+def _nominal_cues(ctx: _Ctx) -> list[Quote]:
+    """``his claim that the vote was rigged``, ``Trump's proposal to ban …``, ``her vow to fight
+    on``: a noun of saying or stance (data/quote_cues.toml) with a possessor — the speaker — and a
+    ``that``/``to`` clause — the content."""
+    doc, text = ctx.doc, ctx.text
+    out: list[Quote] = []
+    for tok in doc:
+        if tok.pos_ != "NOUN" or ctx.in_seg[tok.i]:
+            continue
+        kind = _NOMINAL_CUES.get(_lemma(tok))
+        if kind is None:
+            continue
+        poss = next((c for c in tok.children if c.dep_ == "poss" and c.i < tok.i), None)
+        if poss is None or poss.pos_ not in ("PROPN", "PRON", "NOUN") or poss.lower_ in ("its",):
+            continue
+        comp = next((c for c in tok.rights if c.dep_ in ("acl", "ccomp", "relcl") and any(
+            g.dep_ in ("mark", "aux") and g.lower_ in ("that", "to") and g.i < c.i for g in c.children)), None)
+        if comp is None:
+            continue  # ("his criticism of the deal": the object alone is rarely what was said)
+        lo = min(g.i for g in comp.children if g.dep_ in ("mark", "aux") and g.lower_ in ("that", "to"))
+        hi = comp.right_edge.i
+        if hi - lo > 80 or ctx.para(doc[lo].idx) != ctx.para(tok.idx):
+            continue
+        s, e = _tok_span(ctx, lo, hi)
+        if e - s < 3 or _direct_cover(ctx, s, e):
+            continue
+        q = Quote(s, e, text[s:e], "indirect")
+        _set_cue(q, text, tok.idx, tok.idx + len(tok))
+        q.attrs["cue_type"] = kind
+        _set_speaker(ctx, q, poss)  # "his", as written (the speaker of the noun, not the clause subject)
+        ctx.cue_of.setdefault(tok.i, []).append(q)
+        out.append(q)
+    return out
+
+
 def _says(ctx: _Ctx, q: Quote) -> bool:
     """Is ``q``'s cue a colon or a verb of saying proper (not ``declined``, ``called for``)?"""
     if q.attrs.get("cue_type") == "colon":
@@ -1180,7 +1441,11 @@ def _final_cue_parts(ctx: _Ctx, cue: Any) -> list[tuple[int, int]] | None:
     doc, text = ctx.doc, ctx.text
     sa, sb = ctx.sent(cue.i)
     subj = next((c for c in cue.children if c.dep_ == "nsubj"), None)
-    if subj is None or any(c.dep_ in _COMP_DEPS for c in cue.children):
+    if subj is None and cue.i > sa and doc[cue.i - 1].text == "," and _lemma(cue) in _SAY_VERBS:
+        subj = _inverted_subject(cue)  # "…, reported the Washington Examiner."
+        if subj is not None and subj.pos_ != "PROPN":
+            subj = None
+    if subj is None or any(c.dep_ in _COMP_DEPS and c.i != subj.i for c in cue.children):
         return None
     lo = min(subj.left_edge.i, cue.i)
     hi = cue.i
@@ -1192,6 +1457,8 @@ def _final_cue_parts(ctx: _Ctx, cue: Any) -> list[tuple[int, int]] | None:
         hi = max(hi, subj.right_edge.i)
     if any(ch.dep_ == "ccomp" and ch.i > cue.i for ch in cue.children):
         return None
+    if lo - sa >= 2 and doc[lo - 1].is_quote and doc[lo - 2].text == ",":
+        lo -= 1  # "…could be termed “influence peddling,” The Washington Post reported"
     if lo - sa < 1 or doc[lo - 1].text not in (",", "—", "–", "--"):
         return None
     s1, e1 = _trim(text, doc[sa].idx, doc[lo - 1].idx)
@@ -1286,6 +1553,11 @@ def _inherit(ctx: _Ctx, quotes: list[Quote]) -> None:
     last: Quote | None = None
     for q in sorted(quotes, key=lambda q: q.start):
         if q.kind != "direct":
+            if (
+                q.kind == "indirect" and q.speaker_start is not None and q.attrs.get("cue_type") in ("speech", "colon")
+                and (last is None or q.end > max(last.end, last.cue_end or 0))
+            ):
+                last = q  # "…, consultant Phil Musser says. “Several surveys …”"
             continue
         if q.speaker_start is None and last is not None and _follows(ctx, last, q):
             q.speaker_start, q.speaker_end, q.speaker_text = last.speaker_start, last.speaker_end, last.speaker_text

@@ -32,7 +32,7 @@ from ..model import Article, Span
 from ..pipeline import Stats
 from .edits import Edits
 
-FACTS_VERSION = 2  # 2: PLOVER event mentions (storyline.events) are coded in the same pass
+FACTS_VERSION = 3  # 2: PLOVER event mentions coded in the same pass; 3: quote cue data, noun cues, dialogue tags
 
 FACTS_REASONS: dict[str, str] = {
     "empty_text": "the article has no clean text",
@@ -211,7 +211,7 @@ class FactsStage:
             a.facts["date"] = PubDate(None, "unknown", 0.0)
 
     def _extract(self, a: Article, parts: list[tuple[int, str, Any]]) -> None:
-        from .actors import mention_at, resolve_mentions
+        from .actors import MentionLookup, resolve_mentions
         from .quotes import find_quotes
         from .time import Timex, find_timexes, resolve_publication
 
@@ -231,9 +231,9 @@ class FactsStage:
             qs = find_quotes(doc)
             for actor in new:
                 new_actors.setdefault(actor.id, actor)
+            lookup = MentionLookup(ms)  # not a scan of all mentions per quote: long articles hold thousands
             for q in qs:
-                m = mention_at(ms, q.speaker_start, q.speaker_end) if q.speaker_start is not None else None
-                quotes.append((off, q, m))
+                quotes.append((off, q, lookup.at(q.speaker_start, q.speaker_end)))
             mentions += [(off, m) for m in ms]
             timexes += [(off, t) for t in ts]
             events += [(off, ev) for ev in self.coder.code(doc, ms, ts, qs, dct)]

@@ -275,6 +275,25 @@ def _season_of(d: dt.date) -> str:
     return {12: "WI", 1: "WI", 2: "WI", 3: "SP", 4: "SP", 5: "SP", 6: "SU", 7: "SU", 8: "SU"}.get(d.month, "FA")
 
 
+def date_interval(value: str | None) -> tuple[dt.date, dt.date] | None:
+    """The days a TIMEX3 calendar value covers (``2023``, ``2023-03``, ``2023-03-01``), or None."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", (value or "")[:10])
+    if not m:
+        return None
+    try:
+        y = int(m[1])
+        if m[3]:
+            d = dt.date(y, int(m[2]), int(m[3]))
+            return d, d
+        if m[2]:
+            mo = int(m[2])
+            nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
+            return dt.date(y, mo, 1), nxt - dt.timedelta(days=1)
+        return dt.date(y, 1, 1), dt.date(y, 12, 31)
+    except ValueError:
+        return None
+
+
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
     try:
         return dt.date(y, m, d)

@@ -13,7 +13,7 @@
   row count and columns): a folder without it is an unfinished export and is refused by the import.
 
 ``import_export`` restores the stored tables directly from those rows (no re-analysis: fast and exact),
-recomputes only what is derived and deterministic (``event_actors`` from the events, ``actor_stats``),
+recomputes only what is derived and deterministic (``event_actors`` from the events, ``actor_stats``, ``story_pages``),
 and checks that every export table of the new database has the manifest's row count. All of it happens in
 one transaction: a failed import leaves the target as it was (and removes a database it created).
 docs/exports.md, "Full export and import".
@@ -103,13 +103,14 @@ LOADS: dict[str, _Load] = {
     "stories": _Load("stories", extra=("stories", "id", "id")),
     "story_members": _Load("story_members", derived=("title",)),
     "comparisons": _Load("story_claims", derived=("shared",)),
+    "contradictions": _Load("story_contradictions"),
     "arcs": _Load("arcs"),
 }
 # every stored table the import fills (the rest — schema_migrations — belongs to the new database)
 _STORED = ("articles", "removals", "duplicates", "rejects", "actors", "aliases", "mentions", "timexes", "quotes",
            "article_facts", "events", "event_mentions", "event_actors", "stories", "story_members", "story_claims",
-           "arcs", "fingerprints", "dup_matches", "dup_groups", "actor_edits", "story_edits", "story_state",
-           "sources", "runs", "actor_stats")
+           "story_contradictions", "arcs", "fingerprints", "dup_matches", "dup_groups", "actor_edits", "story_edits",
+           "story_state", "sources", "runs", "actor_stats", "story_pages")
 ProgressFn = Callable[[str, int], None]
 
 
@@ -289,6 +290,10 @@ def import_export(folder: str | os.PathLike[str], db: str | os.PathLike[str], *,
         counts = _import_into(store, root, manifest, force, progress)
         store.refresh_actor_stats()  # derived: per-actor aggregates of the web app and `actors list`
         counts["actor_stats"] = store.count("actor_stats")
+        from ..stories.page import precompute_story_pages  # derived: the page data of large stories
+
+        sizes = dict(store.conn.execute("SELECT story_id, count(*) FROM story_members GROUP BY 1"))
+        counts["story_pages"] = precompute_story_pages(store, sizes)
         for suffix in ("", "-wal", "-shm"):  # the dedup index cache of what the database held before
             Path(f"{target}.dedup{suffix}").unlink(missing_ok=True)
         ok = True

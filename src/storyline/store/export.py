@@ -138,6 +138,15 @@ EXPORTS: dict[str, tuple[str, list[str], set[str]]] = {
         ["story_id", "claim", "source", "article_id", "start", "end", "text", "n_sources", "shared"],
         set(),
     ),
+    # both sides of each conflicting statement (storyline.stories.contradict), offsets into clean text
+    "contradictions": (
+        "SELECT c.story_id, c.idx, c.kind, c.subject, c.a_article_id, c.a_start, c.a_end, c.a_text, c.a_value,"
+        " c.b_article_id, c.b_start, c.b_end, c.b_text, c.b_value FROM story_contradictions c"
+        " ORDER BY c.story_id, c.idx",
+        ["story_id", "idx", "kind", "subject", "a_article_id", "a_start", "a_end", "a_text", "a_value",
+         "b_article_id", "b_start", "b_end", "b_text", "b_value"],
+        set(),
+    ),
     "arcs": (
         "SELECT id, title, story_ids, key_actors FROM arcs ORDER BY id",
         ["id", "title", "story_ids", "key_actors"],
@@ -233,7 +242,8 @@ def parquet_schema(table: str) -> Any:
         "intensity": pa.float64(), "trigger_start": pa.int64(), "trigger_end": pa.int64(),
         "location_start": pa.int64(), "location_end": pa.int64(), "n_sources": pa.int64(), "n_events": pa.int64(),
         "intensity_sum": pa.float64(), "intensity_mean": pa.float64(), "n_cooperation": pa.int64(),
-        "n_conflict": pa.int64(), "claim": pa.int64(), "n_outlets": pa.int64(), "n_independent": pa.int64(), "n_copies": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
+        "n_conflict": pa.int64(), "claim": pa.int64(), "n_outlets": pa.int64(), "n_independent": pa.int64(), "n_copies": pa.int64(),
+        "idx": pa.int64(), "a_start": pa.int64(), "a_end": pa.int64(), "b_start": pa.int64(), "b_end": pa.int64(), **{b: pa.bool_() for b in _BOOL_COLUMNS},
     }
     if table == "stories":  # a story's date span is ISO dates, not the character offsets of facts/events
         types["date_start"] = types["date_end"] = pa.string()

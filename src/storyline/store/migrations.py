@@ -368,6 +368,59 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        7,
+        "story_contradictions: conflicting statements between a story's independent sources, both sides kept",
+        """
+        CREATE TABLE story_contradictions (
+            story_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,           -- 1-based, in the story's deterministic order
+            kind TEXT NOT NULL,             -- date | number | negation | speaker
+            subject TEXT NOT NULL,          -- what it is about, readable
+            a_article_id TEXT NOT NULL,     -- side A: the span of A's clean text that states it
+            a_start INTEGER NOT NULL,
+            a_end INTEGER NOT NULL,
+            a_text TEXT NOT NULL,
+            a_value TEXT NOT NULL,          -- what A says (a date, a number, affirmed/negated, a speaker)
+            b_article_id TEXT NOT NULL,
+            b_start INTEGER NOT NULL,
+            b_end INTEGER NOT NULL,
+            b_text TEXT NOT NULL,
+            b_value TEXT NOT NULL,
+            PRIMARY KEY (story_id, idx)
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        8,
+        "actor_stats: first page of events per role, event counts, partners with most events, events per month",
+        """
+        -- derived columns, filled by the next run's actor refresh (NULL: not computed yet, the web app then
+        -- queries live)
+        ALTER TABLE actor_stats ADD COLUMN n_dyads INTEGER;
+        ALTER TABLE actor_stats ADD COLUMN partners TEXT;        -- JSON: partners with most new events (exact top 30)
+        ALTER TABLE actor_stats ADD COLUMN monthly TEXT;         -- JSON: new events per month, each event once
+        ALTER TABLE actor_stats ADD COLUMN latest_events TEXT;   -- JSON: role -> first 50 event ids, newest first
+        ALTER TABLE actor_stats ADD COLUMN n_events TEXT;        -- JSON: role -> number of events
+        """,
+    ),
+    (
+        9,
+        "story_pages: the story page's summary, timeline and framing of large stories, computed after each run",
+        """
+        CREATE TABLE story_pages (
+            story_id TEXT PRIMARY KEY,
+            data TEXT NOT NULL              -- JSON: summary (with citations), timeline, framing per source
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        10,
+        "mentions_article_actor: the actors of an article without reading its mention rows (related actors)",
+        """
+        CREATE INDEX IF NOT EXISTS mentions_article_actor ON mentions(article_id, actor_id);
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -26,6 +26,34 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+RELATED_TOP = 30  # related actors listed on an actor page (refresh_actor_stats keeps enough for an exact top 30)
+
+# new events per month involving an actor (either role; an event counted once per actor)
+MONTHLY_SQL = (
+    "SELECT x.actor_id, substr(e.date, 1, 7) AS period, count(*), round(sum(e.intensity), 2), sum(e.quad <= 2),"
+    " sum(e.quad >= 3) FROM (SELECT DISTINCT actor_id, event_id FROM event_actors{where}) x"
+    " JOIN events e ON e.id = x.event_id WHERE e.negated + e.hypothetical + e.future + e.historical = 0"
+    " GROUP BY 1, 2 ORDER BY 1, (period IS NULL), period")
+
+
+def top_partners(dyads: Sequence[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """Per-partner sums over an actor's dyads (both directions, all months): every partner with at least as
+    many events as the ``n``-th, so that a top-``n`` ranking that also weighs co-mentions is exact."""
+    by: dict[str, dict[str, Any]] = {}
+    for d in dyads:
+        r = by.setdefault(d["partner_id"], {"id": d["partner_id"], "n_events": 0, "n_cooperation": 0,
+                                             "n_conflict": 0, "intensity_sum": 0.0})
+        r["n_events"] += d["n_events"]
+        r["n_cooperation"] += d["n_cooperation"]
+        r["n_conflict"] += d["n_conflict"]
+        r["intensity_sum"] = round(r["intensity_sum"] + (d["intensity_sum"] or 0.0), 2)
+    ranked = sorted(by.values(), key=lambda r: (-r["n_events"], r["id"]))
+    if len(ranked) > n:
+        floor = ranked[n - 1]["n_events"]
+        ranked = [r for r in ranked if r["n_events"] >= floor]
+    return ranked
+
+
 class Store:
     """A storyline database file. Use as a context manager or call :meth:`close`.
 
@@ -489,9 +517,10 @@ class Store:
                            json.dumps(_role_ids(roles["recipients"])), article_id, seq))
         return n
 
-    def refresh_actor_stats(self, latest: int = 20) -> int:
+    def refresh_actor_stats(self, latest: int = 20, latest_events: int = 50, related: int = RELATED_TOP) -> int:
         """Recompute per-actor aggregates (mentions, articles, quotes, mention kinds, latest canonical
-        articles) in one pass over the mentions. Returns the number of actors."""
+        articles, dyads, the partners with most events, new events per month, the first ``latest_events``
+        events as actor and as recipient) in one pass per table. Returns the number of actors."""
         import heapq
 
         kinds: dict[str, dict[str, int]] = {}
@@ -535,17 +564,36 @@ class Store:
                                                    "n_conflict": conflict})
         for rows_ in dyads.values():
             rows_.sort(key=lambda d: (d["period"] is not None, d["period"] or "", d["partner_id"]))
+        partners = {a: top_partners(rows_, related) for a, rows_ in dyads.items()}
+        monthly: dict[str, list[dict[str, Any]]] = {}
+        for actor_id, period, n, total, coop, conflict in self.conn.execute(MONTHLY_SQL.format(where="")):
+            monthly.setdefault(actor_id, []).append({"period": period, "n_events": n, "intensity_sum": total,
+                                                     "n_cooperation": coop, "n_conflict": conflict})
+        events_top: dict[str, dict[str, list[str]]] = {}
+        n_events: dict[str, dict[str, int]] = {}
+        for actor_id, role, event_id, rank, n in self.conn.execute(
+            # the first page of the actor page's event lists, in its order (dated first, newest first, then id)
+            "SELECT actor_id, role, event_id, rn, n FROM (SELECT x.actor_id, x.role, x.event_id, row_number() OVER"
+            " (PARTITION BY x.actor_id, x.role ORDER BY (e.date IS NULL), e.date DESC, e.id) AS rn, count(*) OVER"
+            " (PARTITION BY x.actor_id, x.role) AS n FROM event_actors x JOIN events e ON e.id = x.event_id)"
+            " WHERE rn <= ? ORDER BY actor_id, role, rn", (latest_events,)
+        ):
+            events_top.setdefault(actor_id, {}).setdefault(role, []).append(event_id)
+            n_events.setdefault(actor_id, {})[role] = n
         with self.transaction() as c:
             c.execute("DELETE FROM actor_stats")
             rows = c.execute("SELECT actor_id, count(*), count(DISTINCT article_id) FROM mentions GROUP BY 1").fetchall()
             quotes = dict(c.execute("SELECT speaker_id, count(*) FROM quotes WHERE speaker_id IS NOT NULL GROUP BY 1"))
             c.executemany(
                 "INSERT INTO actor_stats (actor_id, n_mentions, n_articles, n_canonical_articles, n_quotes, kinds,"
-                " latest_articles, latest_quotes, dyads) VALUES (?,?,?,?,?,?,?,?,?)",
+                " latest_articles, latest_quotes, dyads, n_dyads, partners, monthly, latest_events, n_events)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(a, n, na, canonical.get(a, 0), quotes.get(a, 0), json.dumps(kinds.get(a, {})),
                   json.dumps([x[2] for x in sorted(top.get(a, []), reverse=True)]),
                   json.dumps([[x[3], x[4], x[5]] for x in sorted(quotes_top.get(a, []), reverse=True)]),
-                  json.dumps(dyads.get(a, []))) for a, n, na in rows],
+                  json.dumps(dyads.get(a, [])), len(dyads.get(a, [])), json.dumps(partners.get(a, [])),
+                  json.dumps(monthly.get(a, [])), json.dumps(events_top.get(a, {})),
+                  json.dumps(n_events.get(a, {}))) for a, n, na in rows],
             )
         return len(rows)
 
@@ -563,8 +611,10 @@ class Store:
                       (op, json.dumps(args), _now()))
 
     def replace_stories(self, records: Sequence[Any], arcs: Sequence[Any], state: bytes | None,
-                        comparisons: dict[str, Any] | None = None) -> None:
-        """Store story records (:func:`storyline.stories.cluster.build_story`), arcs and the clusterer state."""
+                        comparisons: dict[str, Any] | None = None, contradictions: dict[str, Any] | None = None,
+                        ) -> None:
+        """Store story records (:func:`storyline.stories.cluster.build_story`), arcs and the clusterer state,
+        with each story's comparison claims and contradictions (:mod:`storyline.stories.contradict`)."""
         with self.transaction() as c:
             for table in ("stories", "story_members", "arcs"):
                 c.execute(f"DELETE FROM {table}")  # table from a fixed list
@@ -598,6 +648,81 @@ class Store:
                     [(story_id, k, sp.article_id, sp.start, sp.end, sp.source, sp.text, len(cl.sources))
                      for k, cl in enumerate(claims, 1) for sp in cl.spans],
                 )
+            c.execute("DELETE FROM story_contradictions")
+            for story_id, found in (contradictions or {}).items():
+                c.executemany(
+                    "INSERT INTO story_contradictions (story_id, idx, kind, subject, a_article_id, a_start, a_end,"
+                    " a_text, a_value, b_article_id, b_start, b_end, b_text, b_value)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(story_id, k, x.kind, x.subject, x.a.article_id, x.a.start, x.a.end, x.a.text, x.a.value,
+                      x.b.article_id, x.b.start, x.b.end, x.b.text, x.b.value) for k, x in enumerate(found, 1)],
+                )
+
+    def replace_story_pages(self, pages: dict[str, Any]) -> None:
+        """Store precomputed story-page data (story id -> JSON-able dict), replacing all earlier rows."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM story_pages")
+            c.executemany("INSERT INTO story_pages (story_id, data) VALUES (?, ?)",
+                          [(k, json.dumps(v, default=str)) for k, v in sorted(pages.items())])
+
+    def story_page(self, story_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT data FROM story_pages WHERE story_id = ?", (story_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    # ---------------------------------------------------------------- timelines (storyline.stories.timeline)
+    def has_story(self, story_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is not None
+
+    def arc_story_ids(self, arc_id: str) -> list[str] | None:
+        row = self.conn.execute("SELECT story_ids FROM arcs WHERE id = ?", (arc_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def find_actor(self, key: str) -> str | None:
+        """An actor id from an id or a name (case-insensitive), or None."""
+        row = self.conn.execute("SELECT id FROM actors WHERE id = ? OR lower(name) = lower(?) ORDER BY id = ? DESC"
+                                " LIMIT 1", (key, key, key)).fetchone()
+        return row[0] if row else None
+
+    def actor_names(self, ids: Sequence[str]) -> dict[str, str]:
+        out = {i: i for i in ids}
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i:i + 500])
+            out.update(self.conn.execute(
+                f"SELECT id, name FROM actors WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def timeline_articles(self, *, story_ids: Sequence[str] | None = None,
+                          article_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """article id -> published (resolved publication date), published_provenance, story_id, is_copy
+        (a later copy within its story; outside stories, a dedup duplicate), outlet, title; for the members
+        of ``story_ids`` or for ``article_ids``."""
+        # driven from the members (indexed by story) or from the ids: never a scan of all articles
+        frm, arg = ((" FROM story_members sm JOIN articles a ON a.id = sm.article_id"
+                     " WHERE sm.story_id IN (SELECT value FROM json_each(?))", story_ids) if story_ids is not None
+                    else (" FROM articles a LEFT JOIN story_members sm ON sm.article_id = a.id"
+                          " WHERE a.id IN (SELECT value FROM json_each(?))", article_ids or []))
+        rows = self.conn.execute(
+            "SELECT a.id, ifnull(f.date_value, a.published) AS published, CASE WHEN f.date_value IS NOT NULL"
+            " THEN f.date_provenance WHEN a.published IS NOT NULL THEN 'metadata' END AS published_provenance,"
+            " sm.story_id, ifnull(sm.is_copy, a.duplicate_of IS NOT NULL) AS is_copy, a.outlet, a.title"
+            + frm.replace(" WHERE", " LEFT JOIN article_facts f ON f.article_id = a.id WHERE", 1) + " ORDER BY a.id",
+            (json.dumps(list(arg)),))
+        return {r["id"]: {**dict(r), "is_copy": bool(r["is_copy"])} for r in rows}
+
+    def timeline_mentions(self, *, article_ids: Sequence[str] | None = None,
+                          actor_ids: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Event mention rows (JSON lists decoded) of ``article_ids``, or of the events ``actor_ids`` take
+        part in (either role)."""
+        where, arg = (("m.article_id IN (SELECT value FROM json_each(?))", article_ids) if article_ids is not None
+                      else ("m.event_id IN (SELECT event_id FROM event_actors WHERE actor_id IN"
+                            " (SELECT value FROM json_each(?)))", actor_ids or []))
+        for r in self.conn.execute(
+                'SELECT m.event_id, m.article_id, m.seq, m.start, m."end", m.text, m.type, m.mode, m.actor_ids,'
+                " m.recipient_ids, m.date, m.date_source, m.negated, m.hypothetical, m.future, m.historical"
+                f" FROM event_mentions m WHERE {where} ORDER BY m.article_id, m.seq", (json.dumps(list(arg)),)):
+            d = dict(r)
+            d["actor_ids"], d["recipient_ids"] = json.loads(d["actor_ids"]), json.loads(d["recipient_ids"])
+            yield d
 
     # ---------------------------------------------------------------- actor edits
     def actor_edits(self) -> list[tuple[str, dict[str, Any]]]:
@@ -696,7 +821,8 @@ class Store:
                 "SELECT 1 FROM events e, json_each(e.actor_ids) a, json_each(e.recipient_ids) r"
                 " WHERE e.negated + e.hypothetical + e.future + e.historical = 0 AND a.value != r.value"
                 " GROUP BY a.value, r.value, substr(e.date, 1, 7)"))
-        table = {"facts": "article_facts", "comparisons": "story_claims"}.get(table, table)
+        table = {"facts": "article_facts", "comparisons": "story_claims",
+                 "contradictions": "story_contradictions"}.get(table, table)
         if table not in _TABLES:
             raise DatabaseError(f"unknown table {table!r}")
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -724,6 +850,7 @@ class Store:
             "events": c.execute("SELECT count(*) FROM events").fetchone()[0],
             "stories": c.execute("SELECT count(*) FROM stories").fetchone()[0],
             "story_claims": c.execute("SELECT count(DISTINCT story_id || '/' || claim) FROM story_claims").fetchone()[0],
+            "story_contradictions": c.execute("SELECT count(*) FROM story_contradictions").fetchone()[0],
             "arcs": c.execute("SELECT count(*) FROM arcs").fetchone()[0],
             "new_events": c.execute("SELECT count(*) FROM events WHERE negated + hypothetical + future + historical = 0"
                                     ).fetchone()[0],
@@ -797,7 +924,7 @@ _MERGEABLE = {"title", "subtitle", "byline", "published", "published_source", "o
 _TABLES = {"articles", "removals", "rejects", "duplicates", "dup_groups", "dup_matches", "sources", "runs",
            "fingerprints", "actors", "aliases", "mentions", "timexes", "quotes", "article_facts", "actor_edits",
            "events", "event_mentions", "stories", "story_members", "arcs", "story_edits", "event_actors",
-           "actor_stats", "story_claims"}
+           "actor_stats", "story_claims", "story_contradictions"}
 def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -830,12 +957,13 @@ _QUOTE_ATTRS = ("speaker_id", "speaker_name", "speaker_start", "speaker_end", "s
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration script on ';' at line ends (our migrations hold no ';' inside strings)."""
+    """Split a migration script into statements (SQLite's own tokenizer decides where one ends, so a ';' in
+    a comment or a string does not split)."""
     parts, buf = [], []
     for line in script.splitlines():
         buf.append(line)
-        if line.rstrip().endswith(";"):
-            stmt = "\n".join(buf).strip()
+        stmt = "\n".join(buf).strip()
+        if sqlite3.complete_statement(stmt):
             if stmt.strip(";").strip():
                 parts.append(stmt)
             buf = []

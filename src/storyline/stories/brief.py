@@ -2,9 +2,10 @@
 
 For every story selected: an extractive summary in which every sentence cites the article(s) that
 carry it, a timeline (event dates kept apart from publication dates), who said what (quotes by
-speaker), and the numbered sources list the citations point to. Built only from what the knowledge
-base holds; parts that are not built yet (cross-outlet comparison, framing, contradictions) are
-named as such in the report rather than left out silently.
+speaker), how each source framed it, the contradictions between independent sources (both sides
+cited), and the numbered sources list the citations point to. Built only from what the knowledge
+base holds. The timeline comes from :mod:`storyline.stories.timeline` (the same entries as
+``storyline timeline --story ID``: new events, plus the reports).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class StoryBrief:
     quotes: dict[str, list[tuple[str, str, list[int]]]] = field(default_factory=dict)  # speaker -> (kind, text, srcs)
     framing: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> terms, only_here
     names: dict[str, str] = field(default_factory=dict)  # actor id -> name, for the framing targets
+    contradictions: list[dict[str, Any]] = field(default_factory=list)  # kind, subject, a/b: text, value, source
+    n_independent: int = 0
 
 
 def build_brief(store: Store, *, story: str | None = None, arc: str | None = None, actor: str | None = None,
@@ -87,27 +90,24 @@ def _story(store: Store, story_id: str, max_summary: int) -> StoryBrief:
     brief = StoryBrief(story_id, st["title"], st["date_start"], st["date_end"], sources,
                        _summary(members, number, max_summary), framing=story_framing(store, story_id))
     brief.names = actor_names(store, sorted({t for f in brief.framing.values() for (_, _, t) in f["terms"] if t}))
-    # timeline: new events with their own dates, and reports with their publication dates
-    for e in c.execute(
-        "SELECT DISTINCT e.id, e.type, e.mode, e.date, e.date_source, e.actor_ids, e.recipient_ids, em.article_id"
-        " FROM events e JOIN event_mentions em ON em.event_id = e.id JOIN story_members sm"
-        " ON sm.article_id = em.article_id WHERE sm.story_id = ? AND e.negated + e.hypothetical + e.future"
-        " + e.historical = 0 AND (json_array_length(e.actor_ids) > 0 OR json_array_length(e.recipient_ids) > 0)",
-        (story_id,)):
-        names = actor_names(store, json.loads(e["actor_ids"]) + json.loads(e["recipient_ids"]))
-        who = ", ".join(names[i] for i in json.loads(e["actor_ids"])) or "?"
-        whom = ", ".join(names[i] for i in json.loads(e["recipient_ids"]))
-        text = f"{who} — {e['type'].lower()}{'/' + e['mode'] if e['mode'] else ''}" + (f" → {whom}" if whom else "")
-        brief.timeline.append({"date": e["date"], "kind": f"event ({e['date_source']})", "text": text,
-                               "sources": [number[e["article_id"]]]})
+    # timeline (storyline.stories.timeline): new events with their own dates, and the reports with their
+    # publication dates; copies cite nothing of their own
+    from .timeline import timeline
+
     merged: dict[tuple[Any, str, str], list[int]] = {}
-    for t in brief.timeline:
-        merged.setdefault((t["date"], t["kind"], t["text"]), []).extend(t["sources"])
+    for t in timeline(store, story=story_id, statuses=("new",)):
+        kind = "report" if t["kind"] == "report" else f"event ({t['date_source']})"
+        merged.setdefault((t["date"], kind, t["label"]), []).extend(number[a] for a, *_ in t["citations"])
     brief.timeline = [{"date": k[0], "kind": k[1], "text": k[2], "sources": sorted(set(v))} for k, v in merged.items()]
-    for s in sources:
-        brief.timeline.append({"date": s["date"], "kind": "report", "text": f"{s['outlet'] or 'unknown outlet'}: "
-                               f"{s['title'] or s['id']}", "sources": [s["n"]]})
     brief.timeline.sort(key=lambda t: (t["date"] is None, t["date"] or "", t["kind"] != "report", t["text"]))
+    # contradictions between independent sources (storyline.stories.contradict), both sides cited
+    brief.n_independent = sum(not s["copy"] for s in sources)
+    for r in c.execute("SELECT kind, subject, a_article_id, a_text, a_value, b_article_id, b_text, b_value"
+                       " FROM story_contradictions WHERE story_id = ? ORDER BY idx", (story_id,)):
+        brief.contradictions.append({
+            "kind": r["kind"], "subject": r["subject"],
+            "a": {"text": r["a_text"], "value": r["a_value"], "source": number.get(r["a_article_id"])},
+            "b": {"text": r["b_text"], "value": r["b_value"], "source": number.get(r["b_article_id"])}})
     # who said what: direct and reported quotes of independent reports, by speaker
     for q in c.execute(
         "SELECT q.article_id, q.kind, q.text, ifnull(q.speaker_name, 'unattributed') AS who FROM quotes q"
@@ -181,8 +181,18 @@ def _summary(members: list[dict[str, Any]], number: dict[str, int], k: int) -> l
     return out
 
 
-_NOT_BUILT = ("Contradictions between outlets are not built yet; shared and unique facts per source are in "
-              "`storyline export --table comparisons`.")
+def contradiction_lines(b: StoryBrief) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]] | str:
+    """(kind, subject, side a, side b) per contradiction, or the line that says why there are none."""
+    if b.contradictions:
+        return [(x["kind"], x["subject"], x["a"], x["b"]) for x in b.contradictions]
+    if b.n_independent < 2:
+        return "One independent report: nothing to compare."
+    return "None found between the independent sources (dates, numbers, negations, quote speakers)."
+
+
+def _clip(text: str, n: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1].rstrip() + "…"
 
 
 def framing_lines(b: StoryBrief, names: dict[str, str]) -> list[str]:
@@ -222,7 +232,14 @@ def render_markdown(heading: str, briefs: list[StoryBrief]) -> str:
             lines.append("- (no quotes)")
         lines += ["", "### How each source framed it"]
         lines += [f"- **{src}** — {desc}" for src, desc in framing_lines(b, b.names)] or ["- (none)"]
-        lines += ["", f"*{_NOT_BUILT}*", "", "### Sources"]
+        lines += ["", "### Contradictions"]
+        found = contradiction_lines(b)
+        if isinstance(found, str):
+            lines.append(f"- {found}")
+        for kind, subject, x, y in found if not isinstance(found, str) else ():
+            lines.append(f"- **{kind}** — {subject}: “{_clip(x['text'])}” ({x['value']}) [{x['source']}] vs "
+                         f"“{_clip(y['text'])}” ({y['value']}) [{y['source']}]")
+        lines += ["", "### Sources"]
         for s in b.sources:
             where = f" <{s['url']}>" if s["url"] else ""
             copy = " (copy of another report)" if s["copy"] else ""
@@ -255,7 +272,11 @@ def render_html(heading: str, briefs: list[StoryBrief]) -> str:
             + "</ul></li>" for who, said in sorted(b.quotes.items(), key=lambda kv: -len(kv[1]))) + "</ul>")
         out.append("<h3>How each source framed it</h3><ul>" + "".join(
             f"<li><b>{e(src)}</b> — {e(desc)}</li>" for src, desc in framing_lines(b, b.names)) + "</ul>")
-        out.append(f"<p class=meta><i>{e(_NOT_BUILT)}</i></p><h3>Sources</h3><ol>")
+        found = contradiction_lines(b)
+        out.append("<h3>Contradictions</h3><ul>" + (f"<li>{e(found)}</li>" if isinstance(found, str) else "".join(
+            f"<li><b>{e(kind)}</b> — {e(subject)}: “{e(_clip(x['text']))}” ({e(x['value'])}) {cite([x['source']], b.id)}"
+            f" vs “{e(_clip(y['text']))}” ({e(y['value'])}) {cite([y['source']], b.id)}</li>"
+            for kind, subject, x, y in found)) + "</ul><h3>Sources</h3><ol>")
         for s in b.sources:
             link = (f' <a href="{e(s["url"])}">{e(s["url"])}</a>' if s["url"] and s["url"].startswith(("http://",
                     "https://")) else "")

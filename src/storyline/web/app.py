@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,9 +33,13 @@ from .queries import STORIES_MISSING, FtsQueryError, Queries
 HERE = Path(__file__).parent
 MAX_PAGE = 200            # largest page size an API call may ask for
 PAGE = 50                 # page size of HTML listings
+PAGE_ALIASES = 100        # aliases listed on an actor page (all of them: /api/actors/{id})
 MAX_QUERY_CHARS = 4096    # longest query string accepted (414 beyond)
 MAX_BODY = 1024           # the app is read-only: a request has no business sending a body
 MAX_SEARCH_CHARS = 500
+STORY_TIMELINE = 60        # timeline entries listed on a story page (all: /api/stories/{id}/timeline)
+STORY_CONTRADICTIONS = 50  # contradictions listed on a story page (all: /api/stories/{id}/contradictions)
+CONTRADICTIONS_MISSING = "contradictions are not built yet"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 DATE_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 EXPORT_FORMATS = {"jsonl": ("application/x-ndjson", "jsonl"), "csv": ("text/csv; charset=utf-8", "csv"),
@@ -67,11 +71,13 @@ def _blank(v: str | None) -> str | None:
 
 
 def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_path: str | None = None,
-               allowed_hosts: set[str] | None = None) -> FastAPI:
+               allowed_hosts: set[str] | None = None, search_refresh: str = "background") -> FastAPI:
     """The web app over ``db`` (opened read-only). With ``token``, every request must carry it
     (``Authorization: Bearer TOKEN``, ``?token=TOKEN`` — which also sets a cookie — or that cookie);
-    without one, only loopback host names are answered (against DNS rebinding)."""
-    q = Queries(db, search_path=search_path)
+    without one, only loopback host names are answered (against DNS rebinding). ``search_refresh``:
+    ``background`` answers searches from the previous search cache while a changed database is re-indexed
+    (answers say ``stale``), ``sync`` waits for the new cache."""
+    q = Queries(db, search_path=search_path, search_refresh=search_refresh)
     q.ensure_search_index()
     hosts = None if token else (LOOPBACK_HOSTS | set(allowed_hosts or ()))
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
@@ -90,6 +96,12 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
     def page(name: str, request: Request, _status: int = 200, **ctx: Any) -> HTMLResponse:
         html = env.get_template(name).render(request=request, path=request.url.path, **ctx)
         return HTMLResponse(html, status_code=_status)
+
+    def cached_page(name: str, request: Request, ctx: dict[str, Any]) -> HTMLResponse:
+        """``page`` for pages that depend on their address only (actor, story): the rendered HTML is kept
+        until the knowledge base changes, so a repeated visit costs no template rendering."""
+        return HTMLResponse(q.cached_html((name, request.url.path), lambda: env.get_template(name).render(
+            request=request, path=request.url.path, **ctx)))
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
@@ -181,11 +193,14 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
                     params={"outlet": outlet, "actor": actor})
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(request: Request, article_id: str) -> Response:
+    def article_page(request: Request, article_id: str,
+                     hl: str | None = Query(None, pattern=r"^\d{1,9}-\d{1,9}$", description="START-END to mark"),
+                     ) -> Response:
         a = q.article(article_id)
         if a is None:
             raise NotFound(f"no article with id {article_id!r}")
-        return page("article.html", request, a=a, text=render.highlight(a["text"], a))
+        mark = tuple(int(x) for x in hl.split("-")) if hl else None
+        return page("article.html", request, a=a, text=render.highlight(a["text"], a, mark=mark))
 
     @app.get("/actors", response_class=HTMLResponse, include_in_schema=False)
     def actors_page(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100000),
@@ -198,26 +213,49 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
     @app.get("/actor/{actor_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def actor_page(request: Request, actor_id: str) -> Response:
         def data() -> dict[str, Any] | None:
-            a = q.actor(actor_id)
+            a = q.actor(actor_id, max_aliases=PAGE_ALIASES)
             if a is None:
                 return None
             quotes, n_quotes = q.actor_quotes(actor_id, limit=PAGE, offset=0)
             as_actor, n_as_actor = q.events(limit=PAGE, offset=0, actor=actor_id)
             as_recipient, n_as_recipient = q.events(limit=PAGE, offset=0, recipient=actor_id)
-            dyads = q.dyads(actor_id)
-            related = q.related(actor_id, dyads=dyads)
+            related = q.related(actor_id)
             articles, n_articles = q.latest_articles_of(actor_id) or q.articles(
                 limit=20, offset=0, actor=actor_id, canonical_only=True)
             return dict(a=a, quotes=quotes, n_quotes=n_quotes, as_actor=as_actor, n_as_actor=n_as_actor,
                         as_recipient=as_recipient, n_as_recipient=n_as_recipient, related=related,
                         articles=articles, n_articles=n_articles,
-                        timeline=render.coop_conflict_plot(dyads),
+                        timeline=render.coop_conflict_plot(q.monthly(actor_id)),
                         network=render.network_plot(a, related))
 
         ctx = q.cached(("actor", actor_id), data)
         if ctx is None:
             raise NotFound(f"no actor with id {actor_id!r}")
-        return page("actor.html", request, **ctx)
+        return cached_page("actor.html", request, ctx)
+
+    def _pair(a: str, b: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        found = []
+        for x in (a, b):
+            actor = q.actor(x)
+            if actor is None:
+                raise NotFound(f"no actor with id {x!r}")
+            found.append(actor)
+        return found[0], found[1]
+
+    @app.get("/dyad", response_class=HTMLResponse, include_in_schema=False)
+    def dyad_page(request: Request, a: str = Query(..., max_length=200), b: str = Query(..., max_length=200),
+                  page_no: int = Query(1, alias="page", ge=1, le=100000)) -> Response:
+        first, second = _pair(a, b)
+        rows = q.dyad_monthly(a, b)
+        events, n_events = q.dyad_events(a, b, limit=PAGE, offset=(page_no - 1) * PAGE)
+        by_dir = {"actor": [r for r in rows if r["role"] == "actor"], "recipient": [r for r in rows
+                                                                                   if r["role"] == "recipient"]}
+        return page("dyad.html", request, a=first, b=second, events=events, n_events=n_events, page_no=page_no,
+                    pages=_pages(n_events), params={"a": a, "b": b},
+                    n_new=sum(r["n_events"] for r in rows),
+                    n_ab=sum(r["n_events"] for r in by_dir["actor"]),
+                    n_ba=sum(r["n_events"] for r in by_dir["recipient"]),
+                    timeline=render.coop_conflict_plot(rows), intensity=render.intensity_plot(rows))
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
     def outlets_page(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100000)) -> Response:
@@ -230,9 +268,11 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
         if o is None:
             raise NotFound(f"no outlet named {name!r}", hint="outlets are listed at /outlets")
         rows, total = q.articles(limit=PAGE, offset=(page_no - 1) * PAGE, outlet=name)
-        covered = q.stories(limit=50, offset=0, outlet=name)
+        covered = q.cached(("outlet-stories", name), lambda: q.stories(limit=50, offset=0, outlet=name))
         return page("outlet.html", request, o=o, rows=rows, total=total, page_no=page_no, pages=_pages(total),
-                    params={}, stories=covered[0] if covered else [])
+                    params={}, stories=covered[0] if covered else [], n_stories=covered[1] if covered else None,
+                    framing=q.outlet_framing(name),
+                    volume=q.cached(("outlet-volume-plot", name), lambda: render.volume_plot(q.outlet_volume(name))))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q_: str | None = Query(None, alias="q", max_length=MAX_SEARCH_CHARS),
@@ -255,7 +295,7 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
                 error = f"{exc.message} — {exc.hint}"
         outlets, _ = q.cached(("outlets", MAX_PAGE, 0), lambda: q.outlets(limit=MAX_PAGE, offset=0))
         return page("search.html", request, 400 if error else 200, params=params, rows=rows, total=total,
-                    error=error, page_no=page_no, pages=_pages(total), outlets=outlets, snippet=render.snippet)
+                    error=error, stale=bool(q_ and not error and q.search_stale), page_no=page_no, pages=_pages(total), outlets=outlets, snippet=render.snippet)
 
     @app.get("/stories", response_class=HTMLResponse, include_in_schema=False)
     def stories_page(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100000)) -> Response:
@@ -264,15 +304,28 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
         return page("stories.html", request, available=res is not None, rows=rows, total=total, page_no=page_no,
                     pages=_pages(total), params={})
 
+    def story_ctx(story_id: str) -> dict[str, Any] | None:
+        """Everything the story page shows, memoised per database version (the API reads its ``s``)."""
+        def data() -> dict[str, Any] | None:
+            s = q.story(story_id)
+            if s is None:
+                return None
+            timeline = (q.story_brief(story_id) or {}).get("timeline", [])
+            contradictions = q.story_contradictions(story_id, limit=STORY_CONTRADICTIONS, offset=0)
+            return dict(s=s, timeline=timeline[:STORY_TIMELINE], timeline_plot=render.timeline_plot(timeline),
+                        matrix=q.story_matrix(story_id), contradictions=contradictions)
+
+        return q.cached(("story", story_id), data)
+
     @app.get("/story/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str) -> Response:
         if not q.has_table("stories"):
             return page("stories.html", request, 404, available=False, rows=[], total=0, page_no=1, pages=1,
                         params={})
-        s = q.cached(("story", story_id), lambda: q.story(story_id))
-        if s is None:
+        ctx = story_ctx(story_id)
+        if ctx is None:
             raise NotFound(f"no story with id {story_id!r}", hint="stories are listed at /stories")
-        return page("story.html", request, s=s)
+        return cached_page("story.html", request, ctx)
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs_page(request: Request) -> Response:
@@ -318,7 +371,16 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
         a = q.actor(actor_id)
         if a is None:
             raise NotFound(f"no actor with id {actor_id!r}")
-        return {**a, "related": q.related(actor_id), "dyads": q.dyads(actor_id)}
+        return {**a, "related": q.related(actor_id), "monthly": q.monthly(actor_id),
+                "dyads": f"/api/actors/{quote(actor_id, safe='')}/dyads"}
+
+    @app.get("/api/actors/{actor_id}/dyads", tags=["actors"],
+             summary="New events per partner, direction and month (as the dyads export)")
+    def api_actor_dyads(actor_id: str, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+        if q.actor(actor_id) is None:
+            raise NotFound(f"no actor with id {actor_id!r}")
+        rows, total = q.dyads_page(actor_id, limit=limit, offset=offset)
+        return _page(total, limit, offset, rows)
 
     @app.get("/api/actors/{actor_id}/quotes", tags=["actors"], summary="Quotes the actor is the speaker of")
     def api_actor_quotes(actor_id: str, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
@@ -332,18 +394,29 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
         rows, total = q.events(limit=limit, offset=offset, **kw)
         return _page(total, limit, offset, rows)
 
+    @app.get("/api/dyad", tags=["actors"],
+             summary="Two actors: new events per month and direction (role: the first actor's), events between them")
+    def api_dyad(a: str = Query(..., max_length=200), b: str = Query(..., max_length=200), limit: int = Limit,
+                 offset: int = Offset) -> dict[str, Any]:
+        _pair(a, b)
+        rows, total = q.dyad_events(a, b, limit=limit, offset=offset)
+        return {"a": a, "b": b, "monthly": q.dyad_monthly(a, b), "events": _page(total, limit, offset, rows)}
+
     @app.get("/api/outlets", tags=["outlets"], summary="Outlets, most articles first")
     def api_outlets(limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
         rows, total = q.outlets(limit=limit, offset=offset)
         return _page(total, limit, offset, rows)
 
-    @app.get("/api/outlets/{name}", tags=["outlets"], summary="One outlet with its first page of articles")
+    @app.get("/api/outlets/{name}", tags=["outlets"],
+             summary="One outlet: a page of its articles, the framing terms it favours or avoids compared with the"
+                     " rest of the corpus, and its articles per month")
     def api_outlet(name: str, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
         o = q.outlet(name)
         if o is None:
             raise NotFound(f"no outlet named {name!r}", hint="list outlets at /api/outlets")
         rows, total = q.articles(limit=limit, offset=offset, outlet=name)
-        return {**o, "articles": _page(total, limit, offset, rows)}
+        return {**o, "framing": q.outlet_framing(name), "volume": q.outlet_volume(name),
+                "articles": _page(total, limit, offset, rows)}
 
     @app.get("/api/quotes", tags=["quotes"], summary="Quotes")
     def api_quotes(limit: int = Limit, offset: int = Offset, speaker: str | None = None, article: str | None = None,
@@ -370,23 +443,65 @@ def create_app(db: str | os.PathLike[str], token: str | None = None, *, search_p
                    ) -> dict[str, Any]:
         rows, total = q.search(q_, kind=kind, limit=limit, offset=offset, date_from=date_from,
                                date_to=_date_to(date_to), outlet=outlet, actor=actor)
-        return _page(total, limit, offset, rows)
+        # stale: answered from the previous search cache while the changed database is re-indexed
+        return {**_page(total, limit, offset, rows), "stale": q.search_stale}
 
     @app.get("/api/stories", tags=["stories"], summary="Stories (empty, with `available: false`, until built)")
-    def api_stories(limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
-        res = q.stories(limit=limit, offset=offset)
+    def api_stories(limit: int = Limit, offset: int = Offset,
+                    outlet: str | None = Query(None, description="only stories this outlet reported"),
+                    ) -> dict[str, Any]:
+        res = q.stories(limit=limit, offset=offset, outlet=_blank(outlet))
         if res is None:
             return {"available": False, "message": STORIES_MISSING, **_page(0, limit, offset, [])}
         return {"available": True, **_page(res[1], limit, offset, res[0])}
 
-    @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story: members, key actors, events, quotes, arc")
+    @app.get("/api/stories/{story_id}", tags=["stories"],
+             summary="One story: summary with citations, members (first 200), key actors, events, quotes, framing,"
+                     " arc, and the sizes of its timeline, claims and contradictions (sub-resources)")
     def api_story(story_id: str) -> dict[str, Any]:
+        return story_or_404(story_id)
+
+    def story_or_404(story_id: str) -> dict[str, Any]:
         if not q.has_table("stories"):
             raise NotFound(STORIES_MISSING, hint="build stories first; /api/stories says when they exist")
-        s = q.story(story_id)
-        if s is None:
-            raise NotFound(f"no story with id {story_id!r}")
-        return s
+        ctx = story_ctx(story_id)
+        if ctx is None:
+            raise NotFound(f"no story with id {story_id!r}", hint="list stories at /api/stories")
+        return ctx["s"]
+
+    @app.get("/api/stories/{story_id}/members", tags=["stories"],
+             summary="A story's articles, numbered as its summary and timeline cite them")
+    def api_story_members(story_id: str, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+        story_or_404(story_id)
+        rows, total = q.story_members(story_id, limit=limit, offset=offset)
+        return _page(total, limit, offset, rows)
+
+    @app.get("/api/stories/{story_id}/timeline", tags=["stories"],
+             summary="A story's timeline: events at their own dates (kind event, with date_source) and reports at"
+                     " their publication dates (kind report), each citing its articles")
+    def api_story_timeline(story_id: str, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+        story_or_404(story_id)
+        items = (q.story_brief(story_id) or {}).get("timeline", [])
+        return _page(len(items), limit, offset, items[offset: offset + limit])
+
+    @app.get("/api/stories/{story_id}/claims", tags=["stories"],
+             summary="Cross-source comparison: the story's claims (shared ones first), each with the sentence"
+                     " (article, start, end) that carries it in every source")
+    def api_story_claims(story_id: str, limit: int = Limit, offset: int = Offset,
+                         shared: bool | None = Query(None, description="only shared (true) or unique (false) claims"),
+                         ) -> dict[str, Any]:
+        story_or_404(story_id)
+        items = [c for c in q.story_claims(story_id) if shared is None or c["shared"] == shared]
+        return _page(len(items), limit, offset, items[offset: offset + limit])
+
+    @app.get("/api/stories/{story_id}/contradictions", tags=["stories"],
+             summary="Statements of the story's sources that contradict each other (`available: false` until built)")
+    def api_story_contradictions(story_id: str, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+        story_or_404(story_id)
+        res = q.story_contradictions(story_id, limit=limit, offset=offset)
+        if res is None:
+            return {"available": False, "message": CONTRADICTIONS_MISSING, **_page(0, limit, offset, [])}
+        return {"available": True, **_page(res[1], limit, offset, res[0])}
 
     @app.get("/api/export/{table}", tags=["export"],
              summary="Stream a whole table as JSONL, CSV or Parquet (events also as plover or gdelt)",

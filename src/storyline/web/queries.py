@@ -12,15 +12,18 @@ knowledge base itself is never written. The index records the database's size an
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import tempfile
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from ..errors import FtsQueryError, UsageError  # noqa: F401 - FtsQueryError re-exported for the app
 from ..store import Store
+from ..store.sqlite import MONTHLY_SQL, RELATED_TOP, top_partners
 
 # the date an article is filed under: the resolved publication date, else its metadata date
 _ADATE = "substr(coalesce(f.date_value, a.published), 1, 10)"
@@ -40,7 +43,11 @@ _ARTICLE_WHERE = (
 _ARTICLE_ORDER = " ORDER BY (" + _ADATE + " IS NULL), " + _ADATE + " DESC, a.seq DESC"
 
 STORIES_MISSING = "stories are not built yet"
+FRAMING_OWN_MAX = 300    # an outlet's latest canonical articles read for its framing terms
+FRAMING_SAMPLE = 1000    # articles of the whole corpus sampled (evenly) as the baseline outlets are contrasted with
+STORY_PAGE_MEMBERS = 200  # members listed on a story page (all of them: /api/stories/{id}/members)
 MEMO_SIZE = 2048  # cached page aggregates (per database version)
+PAGE_MEMO_CHARS = 32_000_000  # rendered actor/story pages kept (per database version), in characters
 SEARCH_KINDS = ("articles", "quotes")
 
 
@@ -52,26 +59,40 @@ def _row(r: sqlite3.Row | None) -> dict[str, Any] | None:
     return dict(r) if r is not None else None
 
 
+def favour_z(k1: int, n1: int, k2: int, n2: int) -> float:
+    """z-score of the log-odds ratio of k1 of n1 against k2 of n2 (0.5 added to every cell): > 0 when the
+    first group uses something more often. 0 when either group is empty."""
+    if n1 <= 0 or n2 <= 0:
+        return 0.0
+    a, b, c, d = k1 + 0.5, n1 - k1 + 0.5, k2 + 0.5, n2 - k2 + 0.5
+    return math.log((a / b) / (c / d)) / math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+
+
 class Queries:
     """Read-only access to one knowledge base, safe to share between threads."""
 
-    def __init__(self, db: str | os.PathLike[str], search_path: str | os.PathLike[str] | None = None):
+    def __init__(self, db: str | os.PathLike[str], search_path: str | os.PathLike[str] | None = None,
+                 search_refresh: str = "background"):
         self.db = Path(db)
         # opening validates the file (exists, is a storyline database, schema up to date) with coded errors
         Store(self.db, create=False, readonly=True).close()
         self._local = threading.local()
         self._memo: dict[tuple[Any, ...], tuple[str, Any]] = {}
         self._memo_lock = threading.Lock()
-        self._search = SearchIndex(self, search_path)
+        self._pages: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._pages_chars = 0
+        self._search = SearchIndex(self, search_path, search_refresh)
 
     # ------------------------------------------------------------------ cache
     def db_stamp(self) -> str:
-        """Size and mtime of the database and its WAL: changes whenever the knowledge base is written."""
+        """Size and mtime of the database and its WAL: changes whenever the knowledge base is written. An
+        empty WAL counts by its size only: readers opening the database touch it without changing anything
+        (a commit grows it; a checkpoint that empties it writes the database file)."""
         parts = []
         for p in (self.db, Path(str(self.db) + "-wal")):
             try:
                 st = p.stat()
-                parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+                parts.append(f"{st.st_size}:{st.st_mtime_ns if st.st_size else 0}")
             except OSError:
                 parts.append("-")
         return "|".join(parts)
@@ -91,6 +112,26 @@ class Queries:
             while len(self._memo) > MEMO_SIZE:
                 self._memo.pop(next(iter(self._memo)))
         return value
+
+    def cached_html(self, key: tuple[Any, ...], fn: Any) -> str:
+        """A rendered page, kept until the knowledge base changes; bounded by size (PAGE_MEMO_CHARS in all,
+        the least recently used go first). For pages that depend on their address only."""
+        stamp = self.db_stamp()
+        with self._memo_lock:
+            hit = self._pages.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._pages[key] = self._pages.pop(key)
+                return hit[1]
+        html = fn()
+        with self._memo_lock:
+            old = self._pages.pop(key, None)
+            self._pages_chars -= len(old[1]) if old else 0
+            self._pages[key] = (stamp, html)
+            self._pages_chars += len(html)
+            while self._pages_chars > PAGE_MEMO_CHARS and len(self._pages) > 1:
+                _, dropped = self._pages.pop(next(iter(self._pages)))
+                self._pages_chars -= len(dropped)
+        return html
 
     # ------------------------------------------------------------------ connections
     @property
@@ -253,6 +294,85 @@ class Queries:
             " WHERE a.outlet = ? GROUP BY m.actor_id ORDER BY n_articles DESC, m.actor_id LIMIT 20", (name,))
         return row
 
+    def outlet_volume(self, name: str) -> list[dict[str, Any]]:
+        """The outlet's articles per month (undated ones under period null), memoised per database version."""
+        return self.cached(("outlet-volume", name), lambda: self._all(
+            "SELECT substr(" + _ADATE + ", 1, 7) AS period, count(*) AS n" + _ARTICLE_FROM
+            + " WHERE a.outlet = ? GROUP BY 1 ORDER BY (period IS NULL), period", (name,)))
+
+    def _framing_sample(self) -> list[tuple[str | None, frozenset[tuple[str, str]]]]:
+        """(outlet, framing terms it uses) for a systematic sample of the whole corpus — at most FRAMING_SAMPLE
+        articles evenly spaced in insertion order (read through the seq index, not a scan), canonical ones
+        only: the baseline outlets are contrasted with. Memoised per database version."""
+        def build() -> list[tuple[str | None, frozenset[tuple[str, str]]]]:
+            from ..stories.framing import article_terms, load_lexicon
+
+            lo, hi = self.conn.execute("SELECT min(seq), max(seq) FROM articles").fetchone()
+            if lo is None:
+                return []
+            seqs = list(range(lo, hi + 1, max(1, -(-(hi - lo + 1) // FRAMING_SAMPLE))))[:FRAMING_SAMPLE]
+            lex = load_lexicon()
+            return [(outlet, frozenset((label, cat) for label, cat, _ in article_terms(text, [], lex)))
+                    for outlet, text in self.conn.execute(
+                        "SELECT a.outlet, a.text FROM json_each(?) k JOIN articles a ON a.seq = k.value"
+                        " WHERE a.duplicate_of IS NULL", (json.dumps(seqs),))]
+
+        return self.cached(("framing-sample",), build)
+
+    def outlet_framing(self, name: str) -> dict[str, Any]:
+        """Framing terms (stories.framing's lexicon) the outlet favours or avoids compared with the rest of the
+        corpus: for each term, the share of the outlet's canonical articles using it (its latest
+        FRAMING_OWN_MAX) against the share of other outlets' articles using it (an even sample of at most
+        FRAMING_SAMPLE articles of the whole corpus), with a smoothed log-odds z-score; ``favours``
+        when z ≥ 1.96 and at least two of its articles use the term, ``avoids`` when z ≤ −1.96. Also whom
+        the outlet's designations are attached to. Memoised per database version."""
+        def build() -> dict[str, Any]:
+            from ..stories.brief import actor_names
+            from ..stories.framing import article_terms, load_lexicon
+
+            lex = load_lexicon()
+            own: Counter[tuple[str, str]] = Counter()
+            targets: dict[tuple[str, str], Counter[str]] = {}
+            n_own = 0
+            for aid, text in self.conn.execute(
+                    "SELECT id, text FROM articles WHERE outlet = ? AND duplicate_of IS NULL ORDER BY seq DESC"
+                    " LIMIT ?", (name, FRAMING_OWN_MAX)):
+                mentions = self._all('SELECT start, "end", actor_id, kind FROM mentions WHERE article_id = ?', (aid,))
+                terms = article_terms(text, mentions, lex)
+                n_own += 1
+                own.update({(label, cat) for label, cat, _ in terms})
+                for (label, cat, target), k in terms.items():
+                    if target is not None:
+                        targets.setdefault((label, cat), Counter())[target] += k
+            rest: Counter[tuple[str, str]] = Counter()
+            n_rest = 0
+            for outlet, terms in self._framing_sample():
+                if outlet != name:
+                    n_rest += 1
+                    rest.update(terms)
+            names = actor_names(self.store, sorted({t for c in targets.values() for t in c}))
+            out = []
+            for key in sorted(set(own) | set(rest)):
+                k1, k2 = own[key], rest[key]
+                z = favour_z(k1, n_own, k2, n_rest)
+                verdict = ("favours" if z >= 1.96 and k1 >= 2 else "avoids" if z <= -1.96 else None)
+                if k1 == 0 and verdict is None:
+                    continue  # a term neither used nor notably avoided by this outlet
+                out.append({"label": key[0], "category": key[1], "n_articles": k1,
+                            "share": round(k1 / n_own, 4) if n_own else None, "n_articles_elsewhere": k2,
+                            "share_elsewhere": round(k2 / n_rest, 4) if n_rest else None, "z": round(z, 2),
+                            "verdict": verdict,
+                            "targets": [{"id": t, "name": names.get(t, t), "n": k}
+                                        for t, k in targets.get(key, Counter()).most_common(5)]})
+            out.sort(key=lambda r: (r["verdict"] != "favours", r["verdict"] == "avoids", -r["z"], r["label"]))
+            return {"n_articles": n_own, "n_articles_elsewhere": n_rest, "terms": out,
+                    "method": "share of canonical articles using each lexicon term, this outlet (latest "
+                              f"{FRAMING_OWN_MAX}) vs other outlets (even sample of at most {FRAMING_SAMPLE} "
+                              "articles of the corpus); "
+                              "smoothed log-odds z ≥ 1.96 (and ≥ 2 articles): favours; ≤ −1.96: avoids"}
+
+        return self.cached(("outlet-framing", name), build)
+
     # ------------------------------------------------------------------ actors
     def actors(self, *, limit: int, offset: int, type: str | None = None, country: str | None = None,
                name: str | None = None) -> tuple[list[dict[str, Any]], int]:
@@ -268,14 +388,18 @@ class Queries:
             " FROM actors x" + where + " ORDER BY n_mentions DESC, x.id LIMIT :limit OFFSET :offset", p)
         return rows, total
 
-    def actor(self, actor_id: str) -> dict[str, Any] | None:
+    def actor(self, actor_id: str, *, max_aliases: int | None = None) -> dict[str, Any] | None:
+        """One actor with its counts and aliases (all, or the first ``max_aliases``; ``n_aliases`` counts all)."""
         a = _row(self.conn.execute(
             "SELECT id, name, type, country, sector, origin, attrs FROM actors WHERE id = ?", (actor_id,)).fetchone())
         if a is None:
             return None
         a["attrs"] = _loads(a["attrs"])
         a["aliases"] = [r[0] for r in self.conn.execute(
-            "SELECT alias FROM aliases WHERE actor_id = ? ORDER BY alias", (actor_id,))]
+            "SELECT alias FROM aliases WHERE actor_id = ? ORDER BY alias LIMIT ?",
+            (actor_id, -1 if max_aliases is None else max_aliases))]
+        a["n_aliases"] = (len(a["aliases"]) if max_aliases is None or len(a["aliases"]) < max_aliases
+                          else self._one("SELECT count(*) FROM aliases WHERE actor_id = ?", (actor_id,)))
         st = self.actor_stats(actor_id)
         if st is not None:  # aggregates computed at the end of the run
             a["n_mentions"], a["n_articles"], a["n_quotes"] = st["n_mentions"], st["n_articles"], st["n_quotes"]
@@ -289,9 +413,17 @@ class Queries:
         return a
 
     def actor_stats(self, actor_id: str) -> dict[str, Any] | None:
+        """The run's aggregates for one actor (None: not there), without the full dyads list — for a hub it
+        is megabytes, and only :meth:`dyads` reads it — memoised per database version."""
         if not self.has_table("actor_stats"):
             return None
-        return _row(self.conn.execute("SELECT * FROM actor_stats WHERE actor_id = ?", (actor_id,)).fetchone())
+
+        def build() -> dict[str, Any] | None:
+            cols = [r[1] for r in self.conn.execute("PRAGMA table_info(actor_stats)") if r[1] != "dyads"]
+            return _row(self.conn.execute(f"SELECT {', '.join(cols)} FROM actor_stats WHERE actor_id = ?",
+                                          (actor_id,)).fetchone())  # column names from the schema itself
+
+        return self.cached(("actor-stats", actor_id), build)
 
     def latest_articles_of(self, actor_id: str) -> tuple[list[dict[str, Any]], int] | None:
         """The actor's latest canonical articles and their number, from the run's aggregates (None: not there)."""
@@ -346,7 +478,18 @@ class Queries:
         return rows
 
     def events_of(self, actor_id: str, role: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """Events with ``actor_id`` as ``role`` (actor | recipient), newest first (indexed: event_actors)."""
+        """Events with ``actor_id`` as ``role`` (actor | recipient), newest first (indexed: event_actors; the
+        first page of each list is listed at the end of the run)."""
+        st = self.actor_stats(actor_id)
+        if st is not None and st.get("latest_events") is not None:
+            keys = _loads(st["latest_events"]).get(role, [])
+            total = _loads(st["n_events"]).get(role, 0)
+            if offset + limit <= len(keys) or len(keys) == total:
+                want = keys[offset: offset + limit]
+                found = {r["id"]: r for r in self._all(
+                    "SELECT " + self._EVENT_COLS + " FROM events e WHERE e.id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(want),))}
+                return self._events_out([found[i] for i in want if i in found]), total
         total = self._one("SELECT count(*) FROM event_actors WHERE actor_id = ? AND role = ?", (actor_id, role))
         rows = self._all("SELECT " + self._EVENT_COLS + " FROM event_actors x JOIN events e ON e.id = x.event_id"
                          " WHERE x.actor_id = ? AND x.role = ? ORDER BY (e.date IS NULL), e.date DESC, e.id"
@@ -374,12 +517,63 @@ class Queries:
                          + " ORDER BY (e.date IS NULL), e.date DESC, e.id LIMIT :limit OFFSET :offset", p)
         return self._events_out(rows), total
 
+    _PAIR = (" FROM event_actors x JOIN event_actors y ON y.event_id = x.event_id AND y.role != x.role"
+             " JOIN events e ON e.id = x.event_id WHERE x.actor_id = :a AND y.actor_id = :b")
+
+    def _smaller_first(self, a: str, b: str) -> tuple[str, str, bool]:
+        """The pair ordered so that the join starts from the actor with fewer events (True: swapped)."""
+        n = {x: self._one("SELECT count(*) FROM (SELECT 1 FROM event_actors WHERE actor_id = ? LIMIT 100000)",
+                          (x,)) for x in (a, b)}
+        return (b, a, True) if n[b] < n[a] else (a, b, False)
+
+    def dyad_monthly(self, a: str, b: str) -> list[dict[str, Any]]:
+        """New events between two actors (either direction) per month and direction (``role``: ``a``'s):
+        counts, cooperation, conflict and mean intensity (indexed: event_actors; memoised)."""
+        def build() -> list[dict[str, Any]]:
+            x, y, swapped = self._smaller_first(a, b)
+            rows = self._all(
+                "SELECT substr(e.date, 1, 7) AS period, x.role AS role, count(*) AS n_events, sum(e.quad <= 2) AS"
+                " n_cooperation, sum(e.quad >= 3) AS n_conflict, round(avg(e.intensity), 2) AS intensity_mean"
+                + self._PAIR + " AND e.negated + e.hypothetical + e.future + e.historical = 0"
+                " GROUP BY 1, 2", {"a": x, "b": y})
+            for r in rows:
+                if swapped:
+                    r["role"] = "recipient" if r["role"] == "actor" else "actor"
+            return sorted(rows, key=lambda r: (r["period"] is None, r["period"] or "", r["role"]))
+
+        return self.cached(("dyad-monthly", a, b), build)
+
+    def dyad_events(self, a: str, b: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Events between two actors in either direction (all, flagged ones too), newest first (memoised)."""
+        def build() -> tuple[list[dict[str, Any]], int]:
+            x, y, _ = self._smaller_first(a, b)
+            p = {"a": x, "b": y, "limit": limit, "offset": offset}
+            total = self._one("SELECT count(DISTINCT e.id)" + self._PAIR, p)
+            rows = self._all("SELECT DISTINCT " + self._EVENT_COLS + self._PAIR
+                             + " ORDER BY (e.date IS NULL), e.date DESC, e.id LIMIT :limit OFFSET :offset", p)
+            return self._events_out(rows), total
+
+        return self.cached(("dyad-events", a, b, limit, offset), build)
+
+    def monthly(self, actor_id: str) -> list[dict[str, Any]]:
+        """New events per month involving the actor in either role, each event once (the plot's data)."""
+        st = self.actor_stats(actor_id)
+        if st is not None and st.get("monthly") is not None:
+            return _loads(st["monthly"])
+        return [{"period": p, "n_events": n, "intensity_sum": t, "n_cooperation": c, "n_conflict": k}
+                for _, p, n, t, c, k in self.conn.execute(MONTHLY_SQL.format(where=" WHERE actor_id = ?"),
+                                                           (actor_id,))]
+
+    def dyads_page(self, actor_id: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        rows = self.cached(("dyads", actor_id), lambda: self.dyads(actor_id))
+        return rows[offset: offset + limit], len(rows)
+
     def dyads(self, actor_id: str) -> list[dict[str, Any]]:
         """New events per (partner, direction, month) for one actor (as the dyads export; from the run's
         aggregates when present, else indexed)."""
         st = self.actor_stats(actor_id)
         if st is not None:
-            return _loads(st["dyads"])
+            return _loads(self._one("SELECT dyads FROM actor_stats WHERE actor_id = ?", (actor_id,)))
         return self._all(
             "SELECT o.actor_id AS partner_id, x.role AS role, substr(e.date, 1, 7) AS period, count(*) AS n_events,"
             " round(sum(e.intensity), 2) AS intensity_sum, sum(e.quad <= 2) AS n_cooperation,"
@@ -392,14 +586,12 @@ class Queries:
                 ) -> list[dict[str, Any]]:
         """Actors linked to this one: by new events in either direction (``dyads``, computed when not given),
         and by articles mentioning both (counted over at most 500 of this actor's articles)."""
-        rel: dict[str, dict[str, Any]] = {}
-        for d in (self.dyads(actor_id) if dyads is None else dyads):
-            r = rel.setdefault(d["partner_id"], {"id": d["partner_id"], "n_events": 0, "n_cooperation": 0,
-                                                 "n_conflict": 0, "intensity_sum": 0.0, "n_coarticles": 0})
-            r["n_events"] += d["n_events"]
-            r["n_cooperation"] += d["n_cooperation"]
-            r["n_conflict"] += d["n_conflict"]
-            r["intensity_sum"] = round(r["intensity_sum"] + (d["intensity_sum"] or 0.0), 2)
+        st = self.actor_stats(actor_id) if dyads is None else None
+        if st is not None and st.get("partners") is not None and limit <= RELATED_TOP:
+            partners = _loads(st["partners"])  # the partners with most events, listed at the end of the run
+        else:
+            partners = top_partners(self.dyads(actor_id) if dyads is None else dyads, limit)
+        rel: dict[str, dict[str, Any]] = {p["id"]: {**p, "n_coarticles": 0} for p in partners}
         for row in self.conn.execute(
                 # co-mentions in (at most) 500 of the actor's articles, read in index order: bounded cost for
                 # actors mentioned in tens of thousands of articles
@@ -466,11 +658,9 @@ class Queries:
         key = _loads(st.pop("key_actors")) or []
         names = self.actor_names(set(key))
         st["key_actors"] = [{"id": i, "name": names.get(i, i)} for i in key]
-        st["members"] = self._all(
-            "SELECT m.article_id AS id, m.outlet, m.is_copy, a.title, a.duplicate_of, " + _ADATE + " AS date"
-            " FROM story_members m JOIN articles a ON a.id = m.article_id"
-            " LEFT JOIN article_facts f ON f.article_id = a.id WHERE m.story_id = ?"
-            " ORDER BY (date IS NULL), date, m.outlet, m.article_id", (story_id,))
+        # members in the briefing's numbering (the numbers the summary and the timeline cite); the page lists
+        # the first STORY_PAGE_MEMBERS, /api/stories/{id}/members all of them
+        st["members"], st["n_members"] = self.story_members(story_id, limit=STORY_PAGE_MEMBERS, offset=0)
         st["events"] = self._events_out(self._all(
             "SELECT DISTINCT " + self._EVENT_COLS + " FROM events e JOIN event_mentions em ON em.event_id = e.id"
             " JOIN story_members m ON m.article_id = em.article_id WHERE m.story_id = ?"
@@ -488,14 +678,107 @@ class Queries:
             arc["stories"] = [self._all("SELECT id, title, date_start, date_end FROM stories WHERE id = ?", (i,))[0]
                               for i in ids[:50]]
         st["arc"] = arc
-        from ..stories.brief import StoryBrief, actor_names, framing_lines
-        from ..stories.framing import story_framing
-
-        b = StoryBrief(story_id, st["title"], st["date_start"], st["date_end"], [], [],
-                       framing=story_framing(self.store, story_id))
-        b.names = actor_names(self.store, sorted({t for f in b.framing.values() for (_, _, t) in f["terms"] if t}))
-        st["framing"] = framing_lines(b, b.names)
+        brief = self.story_brief(story_id) or {}
+        st["framing"] = brief.get("framing", [])
+        st["summary"] = brief.get("summary", [])
+        st["n_timeline"] = len(brief.get("timeline", []))
+        claims = self.story_claims(story_id)
+        st["n_claims"] = len(claims)
+        st["n_shared_claims"] = sum(1 for c in claims if c["shared"])
+        st["n_contradictions"] = self.story_contradictions_count(story_id)
         return st
+
+    def story_members(self, story_id: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """A story's members numbered as its briefing numbers its sources (by resolved date, then id)."""
+        total = self._one("SELECT count(*) FROM story_members WHERE story_id = ?", (story_id,)) or 0
+        rows = self._all(
+            "SELECT m.article_id AS id, m.outlet, m.is_copy, a.title, a.duplicate_of, " + _ADATE + " AS date"
+            " FROM story_members m JOIN articles a ON a.id = m.article_id"
+            " LEFT JOIN article_facts f ON f.article_id = a.id WHERE m.story_id = ?"
+            " ORDER BY ifnull(f.date_value, a.published), a.id LIMIT ? OFFSET ?", (story_id, limit, offset))
+        for n, r in enumerate(rows, offset + 1):
+            r["n"], r["is_copy"] = n, bool(r["is_copy"])
+        return rows, total
+
+    def story_brief(self, story_id: str) -> dict[str, Any] | None:
+        """Summary (every sentence citing its articles), timeline (event dates apart from publication dates)
+        and framing per source (:func:`storyline.stories.page.story_page_data`): precomputed at the end of the
+        run for large stories (table story_pages), else built here and memoised per database version."""
+        if not self.has_table("stories"):
+            return None
+
+        def build() -> dict[str, Any] | None:
+            from ..stories.page import story_page_data
+
+            if self.has_table("story_pages"):
+                stored = self.store.story_page(story_id)
+                if stored is not None:
+                    return stored
+            return story_page_data(self.store, story_id)
+
+        return self.cached(("story-brief", story_id), build)
+
+    def story_claims(self, story_id: str) -> list[dict[str, Any]]:
+        """The story's claims (stories.compare, table story_claims), shared ones first: each with the
+        sentence that carries it in every article, memoised per database version."""
+        if not self.has_table("story_claims"):
+            return []
+
+        def build() -> list[dict[str, Any]]:
+            claims: dict[int, dict[str, Any]] = {}
+            for r in self.conn.execute(
+                    'SELECT claim, article_id, start, "end", source, text, n_sources FROM story_claims'
+                    " WHERE story_id = ? ORDER BY claim, source, article_id, start", (story_id,)):
+                c = claims.setdefault(r[0], {"claim": r[0], "n_sources": r[6], "shared": r[6] > 1, "text": r[5],
+                                             "spans": []})
+                c["spans"].append({"source": r[4], "article_id": r[1], "start": r[2], "end": r[3], "text": r[5]})
+            return list(claims.values())
+
+        return self.cached(("story-claims", story_id), build)
+
+    def story_matrix(self, story_id: str, *, max_claims: int = 40, max_sources: int = 12) -> dict[str, Any]:
+        """The comparison matrix the story page draws: at most ``max_claims`` claims (shared first) × at most
+        ``max_sources`` sources (those sharing most claims first), each cell the evidence sentence of that
+        source; and per source its shared/unique claim counts (all claims)."""
+        claims = self.story_claims(story_id)
+        per: dict[str, dict[str, Any]] = {}
+        for c in claims:
+            for src in {s["source"] for s in c["spans"]}:
+                p = per.setdefault(src, {"source": src, "n_claims": 0, "n_shared": 0, "n_unique": 0})
+                p["n_claims"] += 1
+                p["n_shared" if c["shared"] else "n_unique"] += 1
+        sources = sorted(per.values(), key=lambda p: (-p["n_shared"], -p["n_claims"], p["source"]))
+        columns = [p["source"] for p in sources[:max_sources]]
+        rows = []
+        for c in claims[:max_claims]:
+            first: dict[str, dict[str, Any]] = {}
+            for sp in c["spans"]:
+                first.setdefault(sp["source"], sp)
+            rows.append({**c, "cells": [first.get(src) for src in columns],
+                         "n_elsewhere": len(set(first) - set(columns))})
+        short = [(src[len("unknown outlet ("):-1] if src.startswith("unknown outlet (") else src) for src in columns]
+        return {"columns": columns, "short": short, "rows": rows, "sources": sources, "n_claims": len(claims),
+                "n_shared": sum(1 for c in claims if c["shared"])}
+
+    def story_contradictions_count(self, story_id: str) -> int | None:
+        if not self.has_table("story_contradictions"):
+            return None
+        return self._one("SELECT count(*) FROM story_contradictions WHERE story_id = ?", (story_id,))
+
+    def story_contradictions(self, story_id: str, *, limit: int, offset: int,
+                             ) -> tuple[list[dict[str, Any]], int] | None:
+        """Pairs of statements of a story that disagree (table story_contradictions), or None when the
+        knowledge base has no such table."""
+        total = self.story_contradictions_count(story_id)
+        if total is None:
+            return None
+        rows = self._all(
+            "SELECT c.idx, c.kind, c.subject, c.a_article_id, c.a_start, c.a_end, c.a_text, c.a_value,"
+            " c.b_article_id, c.b_start, c.b_end, c.b_text, c.b_value, xa.outlet AS a_outlet, xb.outlet AS b_outlet"
+            " FROM story_contradictions c LEFT JOIN articles xa ON xa.id = c.a_article_id"
+            " LEFT JOIN articles xb ON xb.id = c.b_article_id WHERE c.story_id = ? ORDER BY c.idx LIMIT ? OFFSET ?",
+            (story_id, limit, offset))
+        return rows, total
 
     # ------------------------------------------------------------------ search
     def search(self, q: str, *, kind: str = "articles", limit: int, offset: int, date_from: str | None = None,
@@ -506,6 +789,14 @@ class Queries:
 
     def ensure_search_index(self) -> Path:
         return self._search.ensure()
+
+    @property
+    def search_stale(self) -> bool:
+        """The last search was answered from a cache older than the database (a rebuild is under way)."""
+        return self._search.stale
+
+    def wait_for_search_index(self, timeout: float | None = None) -> None:
+        self._search.wait(timeout)
 
 
 # ---------------------------------------------------------------------- the FTS5 search file
@@ -528,12 +819,22 @@ MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 
 class SearchIndex:
-    def __init__(self, q: Queries, path: str | os.PathLike[str] | None):
+    """The FTS5 search cache file of a knowledge base. When the database changes and an older complete cache
+    exists, ``refresh="background"`` (the server's default) keeps answering from it while one background
+    thread rebuilds (answers say ``stale``), so searches stay fast during an ingestion; the very first build
+    and ``refresh="sync"`` block until the cache is current."""
+
+    def __init__(self, q: Queries, path: str | os.PathLike[str] | None, refresh: str = "background"):
+        if refresh not in ("background", "sync"):
+            raise UsageError(f"unknown search refresh mode {refresh!r}", hint="use background or sync")
         self.q = q
         self.path = Path(path) if path else Path(str(q.db) + ".search")
+        self.refresh = refresh
         self._lock = threading.Lock()
-        self._stamp: str | None = None
+        self._stamp: str | None = None  # the stamp of the database state the current file holds
         self._local = threading.local()
+        self._building: threading.Thread | None = None
+        self.stale = False  # answers come from a cache older than the database (a rebuild is under way)
 
     def _db_stamp(self) -> str:
         return f"{SEARCH_VERSION}|{self.q.db_stamp()}"
@@ -549,15 +850,30 @@ class SearchIndex:
             return None
 
     def ensure(self) -> Path:
-        """The search file, (re)built if the database changed since it was built."""
+        """The search file, (re)built if the database changed since it was built (in the background when an
+        older complete file can answer meanwhile, see the class)."""
         stamp = self._db_stamp()
         if stamp == self._stamp:
+            self.stale = False
             return self.path
         with self._lock:
             stamp = self._db_stamp()
             if stamp == self._stamp:
+                self.stale = False
                 return self.path
-            if self._stored_stamp(self.path) != stamp:
+            if self._building is not None:  # a rebuild is under way: answer from the previous file
+                self.stale = True
+                return self.path
+            stored = self._stored_stamp(self.path)
+            if stored is not None and stored != stamp and self.refresh == "background":
+                if self._stamp is None:
+                    self._stamp = stored  # an older complete file from an earlier start
+                self.stale = True
+                self._building = threading.Thread(target=self._rebuild_in_background, args=(stamp,),
+                                                  name="storyline-search-index", daemon=True)
+                self._building.start()
+                return self.path
+            if stored != stamp:
                 try:
                     self._build(self.path, stamp)
                 except OSError:
@@ -569,8 +885,26 @@ class SearchIndex:
                     if self._stored_stamp(self.path) != stamp:
                         self._build(self.path, stamp)
             self._stamp = stamp
+            self.stale = False
             self._local = threading.local()  # reconnect every thread to the new file
         return self.path
+
+    def _rebuild_in_background(self, stamp: str) -> None:
+        try:
+            self._build(self.path, stamp)
+        except Exception:  # noqa: BLE001 - the next search retries (synchronously when no file is left)
+            with self._lock:
+                self._building = None
+            return
+        with self._lock:
+            self._stamp, self._building = stamp, None
+            self._local = threading.local()  # reconnect every thread to the new file
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild to finish (tests, benchmarks)."""
+        t = self._building
+        if t is not None:
+            t.join(timeout)
 
     def _build(self, path: Path, stamp: str) -> None:
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)

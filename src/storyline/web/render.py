@@ -7,7 +7,8 @@ only markup emitted is the fixed tags written here. Nothing here inserts raw tex
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -27,14 +28,17 @@ def actor_url(actor_id: str) -> str:
     return "/actor/" + url_part(actor_id)
 
 
-def highlight(text: str, article: dict[str, Any]) -> Markup:
+def highlight(text: str, article: dict[str, Any], mark: tuple[int, int] | None = None) -> Markup:
     """The clean text with mentions, time expressions, quotes and event triggers marked from their offsets.
 
     The text is cut at every span boundary; each piece is escaped and wrapped in one ``<span>`` whose classes
     name the layers covering it (so overlapping spans need no nesting), and a piece inside an actor mention
-    links to the actor's page."""
+    links to the actor's page. ``mark`` (start, end) is an evidence sentence a story page links to
+    (``?hl=START-END``): its pieces get the class ``cl``, the first one the id ``hl`` (the link's anchor)."""
     n = len(text)
     spans: list[tuple[int, int, str, str, str | None]] = []  # start, end, class, title, link
+    if mark is not None and 0 <= mark[0] < mark[1]:
+        spans.append((mark[0], mark[1], "cl", "the sentence the story page cites", None))
     for m in article.get("mentions", ()):
         label = f"{m.get('actor_name') or m['actor_id']} ({m['actor_id']}) · {m['kind']}"
         spans.append((m["start"], m["end"], "ent", label, actor_url(m["actor_id"])))
@@ -56,6 +60,7 @@ def highlight(text: str, article: dict[str, Any]) -> Markup:
     spans = [(max(0, s), min(n, e), c, t, l) for s, e, c, t, l in spans if 0 <= s < e]
     cuts = sorted({0, n, *(s for s, *_ in spans), *(e for _, e, *_ in spans)})
     out: list[str] = []
+    anchored = False
     for a, b in zip(cuts, cuts[1:]):
         piece = escape(text[a:b])
         active = [s for s in spans if s[0] <= a and s[1] >= b]
@@ -66,7 +71,11 @@ def highlight(text: str, article: dict[str, Any]) -> Markup:
         title = " | ".join(dict.fromkeys(s[3] for s in active))
         link = next((s[4] for s in active if s[4]), None)
         inner = Markup('<a href="{}">{}</a>').format(link, piece) if link else piece
-        out.append(Markup('<span class="hl {}" title="{}">{}</span>').format(classes, title, inner))
+        if not anchored and any(s[2] == "cl" for s in active):
+            anchored = True
+            out.append(Markup('<span class="hl {}" title="{}" id="hl">{}</span>').format(classes, title, inner))
+        else:
+            out.append(Markup('<span class="hl {}" title="{}">{}</span>').format(classes, title, inner))
     return Markup("").join(out)
 
 
@@ -107,6 +116,36 @@ def volume_plot(rows: Sequence[dict[str, Any]], *, width: int = 640, height: int
     return _svg(width, height, body, "articles per month")
 
 
+def _month_keys(periods: Mapping[str | None, Any]) -> list[str | None]:
+    return sorted(k for k in periods if k is not None) + ([None] if None in periods else [])
+
+
+def _diverging_bars(keys: Sequence[str | None], bars: Sequence[Sequence[tuple[str, float, str]]], scale: float,
+                    label: str, *, width: int, height: int) -> Markup:
+    """One column per month (``keys``; None = undated) of bars around a middle axis: each bar
+    ``(css class, value, tooltip)``, positive values up, negative down, ``scale`` the largest value drawn."""
+    pad_l, pad_b, pad_t = 30, 34, 10
+    mid = pad_t + (height - pad_t - pad_b) / 2
+    half = (height - pad_t - pad_b) / 2
+    bw = min((width - pad_l - 10) / len(keys), 60)
+    body: list[Markup] = [
+        Markup('<line class="axis-line" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}"/>').format(pad_l, width - 5, mid, mid),
+        Markup('<text x="2" y="{}" class="axis">+{:g}</text>').format(pad_t + 8, scale),
+        Markup('<text x="2" y="{:.0f}" class="axis">−{:g}</text>').format(mid + half, scale),
+    ]
+    for i, (k, column) in enumerate(zip(keys, bars)):
+        x = pad_l + i * bw
+        for css, value, tip in column:
+            h = half * min(abs(value), scale) / scale
+            body.append(Markup('<rect class="{}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"><title>{}: {}'
+                               '</title></rect>').format(css, x + 1, mid - h if value >= 0 else mid, bw - 2, h,
+                                                         k or "undated", tip))
+        if len(keys) <= 24 or i % math.ceil(len(keys) / 12) == 0:
+            body.append(Markup('<text x="{:.1f}" y="{}" class="axis" transform="rotate(30 {:.1f} {})">{}</text>')
+                        .format(x + 2, height - pad_b + 12, x + 2, height - pad_b + 12, k or "undated"))
+    return _svg(width, height, body, label)
+
+
 def coop_conflict_plot(dyads: Sequence[dict[str, Any]], *, width: int = 640, height: int = 200) -> Markup:
     """New events per month involving the actor: cooperation above the axis, conflict below; undated last."""
     periods: dict[str | None, list[int]] = {}
@@ -116,30 +155,32 @@ def coop_conflict_plot(dyads: Sequence[dict[str, Any]], *, width: int = 640, hei
         c[1] += d["n_conflict"]
     if not periods:
         return Markup("")
-    keys = sorted(k for k in periods if k is not None) + ([None] if None in periods else [])
-    top = max(max(v) for v in periods.values()) or 1
-    pad_l, pad_b, pad_t = 30, 34, 10
-    mid = pad_t + (height - pad_t - pad_b) / 2
-    half = (height - pad_t - pad_b) / 2
-    bw = min((width - pad_l - 10) / len(keys), 60)
-    body: list[Markup] = [
-        Markup('<line class="axis-line" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}"/>').format(pad_l, width - 5, mid, mid),
-        Markup('<text x="2" y="{}" class="axis">+{}</text>').format(pad_t + 8, top),
-        Markup('<text x="2" y="{:.0f}" class="axis">−{}</text>').format(mid + half, top),
-    ]
-    for i, k in enumerate(keys):
-        coop, conf = periods[k]
-        x = pad_l + i * bw
-        label = k or "undated"
-        ch, fh = half * coop / top, half * conf / top
-        body.append(Markup('<rect class="coop" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"><title>{}: {} '
-                           'cooperation</title></rect>').format(x + 1, mid - ch, bw - 2, ch, label, coop))
-        body.append(Markup('<rect class="conflict" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"><title>{}: '
-                           '{} conflict</title></rect>').format(x + 1, mid, bw - 2, fh, label, conf))
-        if len(keys) <= 24 or i % math.ceil(len(keys) / 12) == 0:
-            body.append(Markup('<text x="{:.1f}" y="{}" class="axis" transform="rotate(30 {:.1f} {})">{}</text>')
-                        .format(x + 2, height - pad_b + 12, x + 2, height - pad_b + 12, label))
-    return _svg(width, height, body, "cooperation and conflict over time")
+    keys = _month_keys(periods)
+    bars = [[("coop", periods[k][0], f"{periods[k][0]} cooperation"),
+             ("conflict", -periods[k][1], f"{periods[k][1]} conflict")] for k in keys]
+    return _diverging_bars(keys, bars, max(max(v) for v in periods.values()) or 1,
+                           "cooperation and conflict over time", width=width, height=height)
+
+
+def intensity_plot(rows: Sequence[dict[str, Any]], *, width: int = 640, height: int = 180) -> Markup:
+    """Mean event intensity per month (−10 conflict … +10 cooperation, PLOVER intensities) as bars around
+    zero, one bar per month, with the number of events in each bar's tooltip; undated events last."""
+    months: dict[str | None, list[float]] = {}
+    for r in rows:
+        if r.get("intensity_mean") is None:
+            continue
+        m = months.setdefault(r["period"], [0.0, 0])
+        m[0] += r["intensity_mean"] * r["n_events"]
+        m[1] += r["n_events"]
+    if not months:
+        return Markup("")
+    keys = _month_keys(months)
+    bars = []
+    for k in keys:
+        mean = months[k][0] / months[k][1]
+        bars.append([("coop" if mean >= 0 else "conflict", mean,
+                      f"mean intensity {mean:+.1f} over {months[k][1]:g} events")])
+    return _diverging_bars(keys, bars, 10, "mean event intensity per month", width=width, height=height)
 
 
 def network_plot(center: dict[str, Any], related: Sequence[dict[str, Any]], *, size: int = 420,
@@ -177,6 +218,61 @@ def network_plot(center: dict[str, Any], related: Sequence[dict[str, Any]], *, s
                          ' x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(
         cx, cy, cx, cy + 26, _short(center["name"])))
     return _svg(int(width), size, edges + labels, "relations to other actors")
+
+
+def _day(value: str | None) -> date | None:
+    """A timeline date as a day: YYYY-MM-DD (or a longer ISO value) as is, YYYY-MM as its 1st, YYYY as 1 Jan."""
+    if not value:
+        return None
+    v = value[:10]
+    try:
+        return date.fromisoformat(v if len(v) == 10 else v + "-01" if len(v) == 7 else v + "-01-01")
+    except ValueError:
+        return None
+
+
+def timeline_plot(items: Sequence[dict[str, Any]], *, width: int = 640, height: int = 120) -> Markup:
+    """A story's timeline as two lanes over calendar time: events at their own dates, reports at their
+    publication dates; one dot per lane and day (area ∝ number of items), linking to the first article it
+    cites; undated items are counted, not drawn."""
+    lanes = {"event": 38, "report": 78}
+    dots: dict[tuple[str, date], list[dict[str, Any]]] = {}
+    undated = 0
+    for t in items:
+        d = _day(t.get("date"))
+        if d is None:
+            undated += 1
+            continue
+        dots.setdefault((t["kind"] if t["kind"] in lanes else "event", d), []).append(t)
+    if not dots:
+        return Markup("")
+    pad_l, pad_r = 62, 16
+    lo, hi = min(d for _, d in dots), max(d for _, d in dots)
+    span = max((hi - lo).days, 1)
+    x = lambda d: pad_l + (width - pad_l - pad_r) * ((d - lo).days / span if hi > lo else 0.5)  # noqa: E731
+    top = max(len(v) for v in dots.values())
+    body: list[Markup] = []
+    for lane, y in lanes.items():
+        body.append(Markup('<line class="axis-line" x1="{}" x2="{}" y1="{}" y2="{}"/>').format(
+            pad_l, width - pad_r, y, y))
+        body.append(Markup('<text x="4" y="{}" class="axis">{}</text>').format(y + 4, lane + "s"))
+    ticks = [lo] if hi == lo else [lo + (hi - lo) * i / 4 for i in range(5)]
+    for d in dict.fromkeys(ticks):
+        body.append(Markup('<text x="{:.1f}" y="{}" class="axis" text-anchor="middle">{}</text>').format(
+            x(d), height - 10, d.isoformat()))
+    for (lane, d), group in sorted(dots.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        r = 3 + 6 * math.sqrt(len(group) / top)
+        tip = f"{d.isoformat()} · {len(group)} {lane}{'s' if len(group) > 1 else ''}: " + "; ".join(
+            t["text"] for t in group[:6]) + (" …" if len(group) > 6 else "")
+        cites = [c for t in group for c in t.get("cites", ())]
+        dot = Markup('<circle class="dot {}" cx="{:.1f}" cy="{}" r="{:.1f}"><title>{}</title></circle>').format(
+            lane, x(d), lanes[lane], r, tip)
+        body.append(Markup('<a href="{}">{}</a>').format("/article/" + url_part(cites[0]["article_id"]), dot)
+                    if cites else dot)
+    if undated:
+        body.append(Markup('<text x="{}" y="14" class="axis" text-anchor="end">{} undated, not drawn</text>').format(
+            width - pad_r, undated))
+    return _svg(width, height, body, "story timeline: events and reports over time")
 
 
 def _short(name: str, n: int = 24) -> str:

@@ -132,6 +132,7 @@ class LineModel:
     min_share: float = 0.0
     gap: int = 3
     rescue: float = 1.0
+    fallback: float = 0.0
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +153,7 @@ def from_dict(data: dict) -> LineModel:
         min_share=float(data.get("min_share", 0.0)),
         gap=int(data.get("gap", 3)),
         rescue=float(data.get("rescue", 1.0)),
+        fallback=float(data.get("fallback", 0.0)),
     )
 
 
@@ -450,7 +452,13 @@ def _predict(model: LineModel, lines: Sequence[LineLike], x1: np.ndarray) -> np.
 
 
 def keep_mask(
-    probs: np.ndarray, tokens: np.ndarray, threshold: float, min_share: float, gap: int, rescue: float = 1.0
+    probs: np.ndarray,
+    tokens: np.ndarray,
+    threshold: float,
+    min_share: float,
+    gap: int,
+    rescue: float = 1.0,
+    fallback: float = 0.0,
 ) -> np.ndarray:
     """Lines kept: probability at least ``threshold``, and not in a small island of kept lines.
 
@@ -458,11 +466,16 @@ def keep_mask(
     the tokens of the largest block are dropped (stray menu items or comments far from the
     article). Then recall recovery: lines between the first and the last line still kept whose
     probability reaches ``rescue`` (< ``threshold``) are kept too. ``probs`` is 0 for lines a
-    rule removed.
+    rule removed. Fallback (``fallback`` > 0): when no line reaches ``threshold``, the lines
+    whose probability reaches ``fallback`` times the page's highest are kept, so that a page
+    with one short article (a single paragraph among menus) does not come out empty.
     """
     keep = probs >= threshold
     kept = np.flatnonzero(keep)
     if len(kept) == 0:
+        top = float(probs.max()) if len(probs) else 0.0
+        if fallback > 0 and top > 0:
+            return probs >= fallback * top
         return keep
     breaks = np.flatnonzero(np.diff(kept) > gap) + 1
     blocks = np.split(kept, breaks)
@@ -483,7 +496,8 @@ def apply(lines: Sequence[LineLike]) -> None:
     if model is None or not is_full_page(lines):
         return
     x1 = line_features(lines, model.stopwords)
-    keep = keep_mask(_predict(model, lines, x1), x1[:, 2], model.threshold, model.min_share, model.gap, model.rescue)
+    probs = _predict(model, lines, x1)
+    keep = keep_mask(probs, x1[:, 2], model.threshold, model.min_share, model.gap, model.rescue, model.fallback)
     for line, kept in zip(lines, keep):
         if line.reason is None and not kept:
             line.reason, line.rule = "boilerplate", "line_model"
