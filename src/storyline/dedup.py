@@ -236,24 +236,13 @@ def fingerprint(article_id: str, text: str, cfg: DedupConfig | None = None) -> F
     )
 
 
-# per-process memo of word hashes (per seed): most words of a text were seen before, and a dict lookup is
-# several times cheaper than hashing; cleared when it grows past the bound
-_WORD_HASHES: dict[int, dict[str, int]] = {}
-_WORD_HASHES_MAX = 100_000  # ~15 MB
-
-
 def _shingle_hashes(words: list[str], k: int, seed: int) -> np.ndarray:
     """Sorted distinct 32-bit hashes of the k-word shingles (one shingle if fewer words)."""
     if not words:
         return np.empty(0, dtype=np.uint32)
-    cache = _WORD_HASHES.setdefault(seed, {})
-    if len(cache) > _WORD_HASHES_MAX:
-        cache.clear()
-    hashes = list(map(cache.get, words))
-    for i, (x, h) in enumerate(zip(words, hashes)):
-        if h is None:
-            hashes[i] = cache[x] = xxhash.xxh3_64_intdigest(x.encode("utf-8"), seed)
-    w = np.array(hashes, dtype=np.uint64)
+    w = np.fromiter(
+        (xxhash.xxh3_64_intdigest(x.encode("utf-8"), seed) for x in words), dtype=np.uint64, count=len(words)
+    )
     k = min(k, len(w))
     n = len(w) - k + 1
     h = w[:n].copy()
