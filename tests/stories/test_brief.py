@@ -2,32 +2,22 @@
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from storyline import api
-from storyline.engines.local import run
 from storyline.errors import UsageError
 from storyline.store import Store
 from storyline.store.export import iter_rows
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "belarus-china"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    db = tmp_path_factory.mktemp("brief") / "kb.db"
-    run([EXAMPLES], db)
-    return db
 
 
 def _sections(md: str) -> list[str]:
     return re.split(r"\n## ", md)[1:]
 
 
-def test_markdown_briefing_of_all_stories(built):
-    md = api.brief(built)
+def test_markdown_briefing_of_all_stories(example_kb):
+    md = api.brief(example_kb)
     stories = _sections(md)
     assert len(stories) == 3
     for s in stories:
@@ -41,24 +31,24 @@ def test_markdown_briefing_of_all_stories(built):
     assert "2025-01-27" in election and "(copy of another report)" in election
 
 
-def test_arc_story_and_actor_selections(built):
-    with Store(built) as s:
+def test_arc_story_and_actor_selections(example_kb):
+    with Store(example_kb) as s:
         arc = next(iter_rows(s, "arcs"))
         story = next(r for r in iter_rows(s, "stories") if r["title"].startswith("Putin"))
-    assert len(_sections(api.brief(built, arc=arc["id"]))) == 3
-    assert len(_sections(api.brief(built, story=story["id"]))) == 1
-    assert len(_sections(api.brief(built, actor="Sviatlana Tsikhanouskaya"))) == 1
+    assert len(_sections(api.brief(example_kb, arc=arc["id"]))) == 3
+    assert len(_sections(api.brief(example_kb, story=story["id"]))) == 1
+    assert len(_sections(api.brief(example_kb, actor="Sviatlana Tsikhanouskaya"))) == 1
     with pytest.raises(UsageError):
-        api.brief(built, story="st-nope")
+        api.brief(example_kb, story="st-nope")
     with pytest.raises(UsageError):
-        api.brief(built, actor="Nobody Atall")
+        api.brief(example_kb, actor="Nobody Atall")
     with pytest.raises(UsageError):
-        api.brief(built, fmt="pdf")
+        api.brief(example_kb, fmt="pdf")
 
 
-def test_html_briefing_is_self_contained_and_escaped(built, tmp_path):
+def test_html_briefing_is_self_contained_and_escaped(example_kb, tmp_path):
     db = tmp_path / "kb.db"
-    shutil.copy(built, db)
+    shutil.copy(example_kb, db)
     with Store(db) as s:
         s.conn.execute("UPDATE stories SET title = '<script>alert(1)</script>'")
     page = api.brief(db, fmt="html")
@@ -69,12 +59,12 @@ def test_html_briefing_is_self_contained_and_escaped(built, tmp_path):
     assert anchors and anchors <= ids
 
 
-def test_framing_differs_between_002_and_003(built):
+def test_framing_differs_between_002_and_003(example_kb):
     """002 calls Lukashenko an "authoritarian leader"; 003 "President", and names the 2020 protests a
     "color revolution attempt" — the same story, framed differently."""
     from storyline.stories.framing import story_framing
 
-    with Store(built) as s:
+    with Store(example_kb) as s:
         arts = {a["source_id"][:3]: a["id"] for a in iter_rows(s, "articles")}
         members = {m["article_id"]: m["story_id"] for m in iter_rows(s, "story_members")}
         framing = story_framing(s, members[arts["002"]])

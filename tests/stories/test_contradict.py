@@ -245,20 +245,13 @@ def test_rerun_is_stable(flood):
 
 
 # ------------------------------------------------------------------------------------------ example corpus
-@pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    db = tmp_path_factory.mktemp("ex") / "kb.db"
-    run([EXAMPLES], db)
-    return db
-
-
-def test_example_corpus(example):
+def test_example_corpus(example_kb):
     """What the seeds genuinely show. 000+001 are copies: one independent report, nothing to contradict.
     002 ("He was last in the country on 1 March 2023") and 003 ("His previous two visits to China came in
     2023") do not conflict as dates: 1 March 2023 lies in 2023 — the issue's 002-vs-004 disagreement needs
     004's own visit dated (December 2023), which the knowledge base cannot (004 is undated). So no date
     contradiction is invented between 002 and 003."""
-    with Store(example) as s:
+    with Store(example_kb) as s:
         arts = {a["source_id"][:3]: a for a in iter_rows(s, "articles")}
         members = {m["article_id"]: m["story_id"] for m in iter_rows(s, "story_members")}
         rows = list(iter_rows(s, "contradictions"))
@@ -271,6 +264,6 @@ def test_example_corpus(example):
     for r in rows:
         assert members[r["a_article_id"]] == members[r["b_article_id"]] == r["story_id"]
         assert texts[r["a_article_id"]][r["a_start"]:r["a_end"]] == r["a_text"]
-    md = api.brief(example)
+    md = api.brief(example_kb)
     assert md.count("### Contradictions") == 3 and "not built yet" not in md
     assert "One independent report: nothing to compare." in md

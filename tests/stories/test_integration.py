@@ -3,7 +3,6 @@
 import shutil
 from pathlib import Path
 
-import pytest
 
 from storyline import api
 from storyline.engines.local import run
@@ -13,13 +12,6 @@ from storyline.store.export import iter_rows
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "belarus-china"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    db = tmp_path_factory.mktemp("stories") / "kb.db"
-    run([EXAMPLES], db)
-    return db
-
-
 def _tables(db):
     with Store(db) as s:
         arts = {a["source_id"][:3]: a["id"] for a in iter_rows(s, "articles")}
@@ -27,8 +19,8 @@ def _tables(db):
         return arts, members, list(iter_rows(s, "stories")), list(iter_rows(s, "arcs"))
 
 
-def test_example_corpus_stories_and_arc(built):
-    arts, members, stories, arcs = _tables(built)
+def test_example_corpus_stories_and_arc(example_kb):
+    arts, members, stories, arcs = _tables(example_kb)
     story = {k: members[v]["story_id"] for k, v in arts.items()}
     assert story["000"] == story["001"]
     assert story["002"] == story["003"]
@@ -40,18 +32,18 @@ def test_example_corpus_stories_and_arc(built):
     assert sum(m["is_copy"] for m in members.values()) == 1
 
 
-def test_rerun_adds_nothing_and_keeps_ids(built, tmp_path):
+def test_rerun_adds_nothing_and_keeps_ids(example_kb, tmp_path):
     db = tmp_path / "kb.db"
-    shutil.copy(built, db)
+    shutil.copy(example_kb, db)
     before = _tables(db)
     report = run([EXAMPLES], db)
     assert report.stats["stories"]["articles_added"] == 0
     assert _tables(db) == before
 
 
-def test_new_article_joins_incrementally(built, tmp_path):
+def test_new_article_joins_incrementally(example_kb, tmp_path):
     db = tmp_path / "kb.db"
-    shutil.copy(built, db)
+    shutil.copy(example_kb, db)
     extra = tmp_path / "more"
     extra.mkdir()
     src = (EXAMPLES / "000_8eefe61f26b0be27.txt").read_text(encoding="utf-8")
@@ -63,9 +55,9 @@ def test_new_article_joins_incrementally(built, tmp_path):
     assert sum(m["story_id"] == story_000 for m in members.values()) == 3
 
 
-def test_story_edits_survive_reruns(built, tmp_path):
+def test_story_edits_survive_reruns(example_kb, tmp_path):
     db = tmp_path / "kb.db"
-    shutil.copy(built, db)
+    shutil.copy(example_kb, db)
     arts, members, _, _ = _tables(db)
     s000, s004 = members[arts["000"]]["story_id"], members[arts["004"]]["story_id"]
     assert api.edit_stories(db, "merge", [s000, s004]) == 2
@@ -76,8 +68,8 @@ def test_story_edits_survive_reruns(built, tmp_path):
     assert members[arts["001"]]["story_id"] not in (members[arts["000"]]["story_id"],)
 
 
-def test_dataframes(built):
-    with api.open_kb(built) as kb:
+def test_dataframes(example_kb):
+    with api.open_kb(example_kb) as kb:
         st = kb.stories()
         assert {"id", "arc_id", "title", "date_start", "date_end", "n_articles", "n_outlets"} <= set(st.columns)
         sm = kb.story_members()
@@ -85,9 +77,9 @@ def test_dataframes(built):
         assert len(kb.arcs()) == 1
 
 
-def test_corrupt_story_state_is_rebuilt(built, tmp_path):
+def test_corrupt_story_state_is_rebuilt(example_kb, tmp_path):
     db = tmp_path / "kb.db"
-    shutil.copy(built, db)
+    shutil.copy(example_kb, db)
     before = _tables(db)
     with Store(db) as s:
         s.conn.execute("UPDATE story_state SET data = x'00ff'")
@@ -95,9 +87,9 @@ def test_corrupt_story_state_is_rebuilt(built, tmp_path):
     assert _tables(db) == before
 
 
-def test_comparison_finds_the_claim_002_and_003_share(built):
+def test_comparison_finds_the_claim_002_and_003_share(example_kb):
     """Both report Lukashenko's "unprecedented pressure from the West" remark in different words."""
-    with Store(built) as s:
+    with Store(example_kb) as s:
         arts = {a["source_id"][:3]: a["id"] for a in iter_rows(s, "articles")}
         rows = list(iter_rows(s, "comparisons"))
         texts = {a["id"]: a["text"] for a in iter_rows(s, "articles")}

@@ -4,20 +4,17 @@ every entry citing its evidence, dated entries in order and undated ones listed 
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from storyline import api
 from storyline.cli import app
-from storyline.engines.local import run
 from storyline.errors import UsageError
 from storyline.store import Store
 from storyline.store.export import iter_rows
 from storyline.stories.timeline import COLUMNS, build_timeline, timeline
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "belarus-china"
 
 
 def _m(article, event, start, date=None, source="unknown", type_="CONSULT", actors=("per:a",), recipients=("per:b",),
@@ -64,13 +61,6 @@ def test_build_timeline_orders_cites_and_keeps_dates_apart():
     assert [e["event_id"] for e in only_new] == ["ev1", "ev3"]
 
 
-@pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    db = tmp_path_factory.mktemp("tl") / "kb.db"
-    run([EXAMPLES], db)
-    return db
-
-
 def _ids(db):
     with Store(db) as s:
         arts = {a["source_id"][:3]: a["id"] for a in iter_rows(s, "articles")}
@@ -79,10 +69,10 @@ def _ids(db):
     return arts, members, arc
 
 
-def test_story_arc_actor_and_dyad_timelines_on_the_example_corpus(example):
-    arts, members, arc = _ids(example)
+def test_story_arc_actor_and_dyad_timelines_on_the_example_corpus(example_kb):
+    arts, members, arc = _ids(example_kb)
     election = members[arts["000"]]
-    with api.open_kb(example) as kb:
+    with api.open_kb(example_kb) as kb:
         story = kb.timeline(story=election)
         texts = {a["id"]: a["text"] for a in kb.articles()}
         assert list(story.columns) == COLUMNS
@@ -114,31 +104,31 @@ def test_story_arc_actor_and_dyad_timelines_on_the_example_corpus(example):
             assert {"per:xi-jinping", "per:alexander-lukashenko"} <= set(a) | set(r)
 
 
-def test_timeline_errors_are_one_line_usage_errors(example):
-    with Store(example) as s:
+def test_timeline_errors_are_one_line_usage_errors(example_kb):
+    with Store(example_kb) as s:
         for kwargs in ({}, {"story": "st-nope"}, {"arc": "arc-nope"}, {"actor": "Nobody Atall"},
                        {"dyad": ("per:xi-jinping", "Nobody Atall")}, {"story": "x", "actor": "y"}):
             with pytest.raises(UsageError):
                 timeline(s, **kwargs)
 
 
-def test_cli_timeline_formats_and_errors(example):
-    arts, members, arc = _ids(example)
+def test_cli_timeline_formats_and_errors(example_kb):
+    arts, members, arc = _ids(example_kb)
     runner = CliRunner()
     story = members[arts["002"]]
-    res = runner.invoke(app, ["timeline", "--db", str(example), "--story", story, "--format", "jsonl"])
+    res = runner.invoke(app, ["timeline", "--db", str(example_kb), "--story", story, "--format", "jsonl"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.output.splitlines()]
     assert rows and set(rows[0]) == set(COLUMNS) and {r["story_id"] for r in rows} == {story}
-    res = runner.invoke(app, ["timeline", "--db", str(example), "--dyad", "per:xi-jinping", "per:alexander-lukashenko",
+    res = runner.invoke(app, ["timeline", "--db", str(example_kb), "--dyad", "per:xi-jinping", "per:alexander-lukashenko",
                               "--format", "csv"])
     assert res.exit_code == 0 and res.output.splitlines()[0] == ",".join(COLUMNS)
-    res = runner.invoke(app, ["timeline", "--db", str(example), "--arc", arc["id"]])
+    res = runner.invoke(app, ["timeline", "--db", str(example_kb), "--arc", arc["id"]])
     assert res.exit_code == 0 and "2025-01-27" in res.output
     for args in ([], ["--story", "st-nope"], ["--actor", "Nobody Atall"], ["--story", story, "--format", "xml"]):
-        res = runner.invoke(app, ["timeline", "--db", str(example), *args])
+        res = runner.invoke(app, ["timeline", "--db", str(example_kb), *args])
         assert isinstance(res.exception, UsageError), (args, res.output)
-    done = subprocess.run([sys.executable, "-m", "storyline", "timeline", "--db", str(example), "--story", "st-nope"],
+    done = subprocess.run([sys.executable, "-m", "storyline", "timeline", "--db", str(example_kb), "--story", "st-nope"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("error[SL-E100]: no story 'st-nope'") and len(done.stderr.strip().splitlines()) == 1
